@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidRequestFrom } from '../errors.ts';
+import { RouterError, invalidRequestFrom } from '../errors.ts';
 import { classificationPolicyFields } from './classification-policy.schemas.ts';
 import { distributionPolicyFields } from './distribution-policy.schemas.ts';
 import { exceptionPolicyFields } from './exception-policy.schemas.ts';
@@ -7,7 +7,6 @@ import { jobFields } from './job.schemas.ts';
 import { applyMergePatch, isPlainObject, pickWritable } from './merge-patch.ts';
 import { queueFields } from './queue.schemas.ts';
 import { workerFields } from './worker.schemas.ts';
-import { RouterError } from '../errors.ts';
 
 /**
  * The writable part of each resource, as one zod object per kind. An upsert applies the caller's merge patch to the
@@ -25,9 +24,14 @@ export const writableSchemas = {
 export type ResourceKind = keyof typeof writableSchemas;
 export type WritableOf<K extends ResourceKind> = z.infer<(typeof writableSchemas)[K]>;
 
-const writableKeys = Object.fromEntries(
-  Object.entries(writableSchemas).map(([kind, schema]) => [kind, new Set(Object.keys(schema.shape))]),
-) as Record<ResourceKind, ReadonlySet<string>>;
+const writableKeys: Record<ResourceKind, ReadonlySet<string>> = {
+  distributionPolicy: new Set(Object.keys(distributionPolicyFields)),
+  queue: new Set(Object.keys(queueFields)),
+  classificationPolicy: new Set(Object.keys(classificationPolicyFields)),
+  exceptionPolicy: new Set(Object.keys(exceptionPolicyFields)),
+  job: new Set(Object.keys(jobFields)),
+  worker: new Set(Object.keys(workerFields)),
+};
 
 /**
  * Applies a merge-patch body to the writable fields of a resource (or to nothing, on create) and validates the

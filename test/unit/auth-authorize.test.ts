@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { authorize, WORKER_OPERATIONS } from '../../src/gateway/auth/authorize.ts';
+import { issueWorkerToken, verifyBearer, type Principal } from '../../src/gateway/auth/tokens.ts';
+
+const KEY = Buffer.from('switchboard test access key, 32b').toString('base64');
+const NOW = Date.parse('2024-05-06T07:08:09.000Z');
+const admin: Principal = { kind: 'admin' };
+const workerA: Principal = { kind: 'worker', workerId: 'worker-a' };
+
+/** Operations a worker must never reach, whatever the arguments. */
+const ADMIN_ONLY = [
+  'upsertWorker',
+  'deleteWorker',
+  'listWorkers',
+  'upsertJob',
+  'getJob',
+  'cancelJob',
+  'completeJob',
+  'closeJob',
+  'upsertQueue',
+  'upsertDistributionPolicy',
+  'unassignJob',
+  'issueWorkerToken',
+  '',
+];
+
+describe('authorize', () => {
+  it('lets a worker act on itself only through the listed operations', () => {
+    expect(WORKER_OPERATIONS).toEqual(['attachWorker', 'getWorker', 'acceptJobOffer', 'declineJobOffer']);
+    for (const operation of WORKER_OPERATIONS) {
+      expect(authorize(workerA, operation, { workerId: 'worker-a', offerId: 'o1' })).toEqual({ ok: true });
+    }
+  });
+
+  it('refuses a worker acting on another worker: notOwnWorker', () => {
+    for (const operation of WORKER_OPERATIONS) {
+      expect(authorize(workerA, operation, { workerId: 'worker-b' })).toEqual({ ok: false, reason: 'notOwnWorker' });
+    }
+  });
+
+  it.each([
+    ['no workerId', {}],
+    ['a non-string workerId', { workerId: ['worker-a'] }],
+    ['a workerId differing in case', { workerId: 'Worker-A' }],
+  ])('refuses a worker operation with %s: notOwnWorker', (_, args) => {
+    expect(authorize(workerA, 'acceptJobOffer', args)).toEqual({ ok: false, reason: 'notOwnWorker' });
+  });
+
+  it.each(ADMIN_ONLY)('refuses a worker the operation %j even on itself: operationNotAllowed', (operation) => {
+    expect(authorize(workerA, operation, { workerId: 'worker-a' })).toEqual({ ok: false, reason: 'operationNotAllowed' });
+  });
+
+  it('lets the admin do everything, on any worker', () => {
+    for (const operation of [...WORKER_OPERATIONS, ...ADMIN_ONLY]) {
+      expect(authorize(admin, operation, { workerId: 'worker-b' })).toEqual({ ok: true });
+    }
+  });
+
+  it("refuses a token issued for worker A used to accept worker B's offer", () => {
+    const verified = verifyBearer(issueWorkerToken({ workerId: 'worker-a', accessKey: KEY, expiresAt: NOW + 60_000 }), KEY, NOW);
+    if (!verified.ok) throw new Error(`token refused: ${verified.reason}`);
+    expect(authorize(verified.principal, 'acceptJobOffer', { workerId: 'worker-b', offerId: 'o1' })).toEqual({
+      ok: false,
+      reason: 'notOwnWorker',
+    });
+    expect(authorize(verified.principal, 'acceptJobOffer', { workerId: 'worker-a', offerId: 'o1' })).toEqual({ ok: true });
+  });
+});

@@ -13,7 +13,10 @@ describe('isEligible', () => {
   it.each([
     ['inactive', worker({ id: 'w1', labels: { lang: 'es' }, active: false })],
     ['not on the queue', worker({ id: 'w1', labels: { lang: 'es' }, queues: ['other'] })],
-    ['without the channel', worker({ id: 'w1', labels: { lang: 'es' }, channels: { voice: { capacityCostPerJob: 1 } } })],
+    [
+      'without the channel',
+      worker({ id: 'w1', labels: { lang: 'es' }, channels: { voice: { capacityCostPerJob: 1 } } }),
+    ],
     ['out of capacity', worker({ id: 'w1', labels: { lang: 'es' }, capacity: 1, usedCapacity: 1 })],
     ['at its maxConcurrentOffers', worker({ id: 'w1', labels: { lang: 'es' }, offerCount: 1, maxConcurrentOffers: 1 })],
   ])('rejects a worker %s', (_, w) => {

@@ -8,10 +8,10 @@ import { BUILTIN_FUNCTIONS, type BuiltinFunction } from './functions.ts';
 import { tokenize, type OperatorSymbol, type Token } from './lexer.ts';
 
 /** Longest source accepted. Real rules are a line or two; the cap bounds the work hostile input can cause. */
-export const MAX_SOURCE_LENGTH = 10_000;
+const MAX_SOURCE_LENGTH = 10_000;
 
 /** Deepest tree, and deepest parser recursion, accepted: far beyond real rules, far below the JavaScript stack. */
-export const MAX_DEPTH = 200;
+const MAX_DEPTH = 200;
 
 /** End of input, as a token so that "unexpected …" errors treat it like any other. */
 type EndToken = { readonly kind: 'end'; readonly position: number; readonly raw: '' };
@@ -23,38 +23,37 @@ interface BinaryOperatorInfo {
   readonly precedence: number;
 }
 
-// Loosest first, as in Power Fx's own parser (`Precedence` in Microsoft.PowerFx.Syntax): comparisons bind tighter
-// than `in`/`exactin`, which bind tighter than And, then Or.
-const OR: BinaryOperatorInfo = { operator: 'Or', precedence: 1 };
-const AND: BinaryOperatorInfo = { operator: 'And', precedence: 2 };
-const LOOSEST = OR.precedence;
+// Binding strength, loosest first, as in Power Fx's own parser (`Precedence` in Microsoft.PowerFx.Syntax):
+// comparisons bind tighter than `in`/`exactin`, which bind tighter than And, then Or.
+const PRECEDENCE = { Or: 1, And: 2, In: 3, Compare: 4, Concat: 5, Add: 6, Mul: 7 } as const;
+const LOOSEST = PRECEDENCE.Or;
 
 function infix(operator: BinaryOperator, precedence: number): BinaryOperatorInfo {
   return { operator, precedence };
 }
 
 const SYMBOL_OPERATORS: ReadonlyMap<OperatorSymbol, BinaryOperatorInfo> = new Map([
-  ['||', OR],
-  ['&&', AND],
-  ['=', infix('=', 4)],
-  ['<>', infix('<>', 4)],
-  ['<', infix('<', 4)],
-  ['<=', infix('<=', 4)],
-  ['>', infix('>', 4)],
-  ['>=', infix('>=', 4)],
-  ['&', infix('&', 5)],
-  ['+', infix('+', 6)],
-  ['-', infix('-', 6)],
-  ['*', infix('*', 7)],
-  ['/', infix('/', 7)],
+  ['||', infix('Or', PRECEDENCE.Or)],
+  ['&&', infix('And', PRECEDENCE.And)],
+  ['=', infix('=', PRECEDENCE.Compare)],
+  ['<>', infix('<>', PRECEDENCE.Compare)],
+  ['<', infix('<', PRECEDENCE.Compare)],
+  ['<=', infix('<=', PRECEDENCE.Compare)],
+  ['>', infix('>', PRECEDENCE.Compare)],
+  ['>=', infix('>=', PRECEDENCE.Compare)],
+  ['&', infix('&', PRECEDENCE.Concat)],
+  ['+', infix('+', PRECEDENCE.Add)],
+  ['-', infix('-', PRECEDENCE.Add)],
+  ['*', infix('*', PRECEDENCE.Mul)],
+  ['/', infix('/', PRECEDENCE.Mul)],
 ]);
 
 // Keyword operators are case-sensitive in Power Fx (`And`, `in`), like its function names.
 const WORD_OPERATORS: ReadonlyMap<string, BinaryOperatorInfo> = new Map([
-  ['Or', OR],
-  ['And', AND],
-  ['in', infix('in', 3)],
-  ['exactin', infix('exactin', 3)],
+  ['Or', infix('Or', PRECEDENCE.Or)],
+  ['And', infix('And', PRECEDENCE.And)],
+  ['in', infix('in', PRECEDENCE.In)],
+  ['exactin', infix('exactin', PRECEDENCE.In)],
 ]);
 
 function isSymbol(token: AnyToken, symbol: OperatorSymbol): boolean {

@@ -198,7 +198,7 @@ describe('rankWorkers bounded selection', () => {
     });
     fc.assert(
       fc.property(
-        fc.uniqueArray(workerArb, { selector: (w) => w.id, maxLength: 30 }),
+        fc.uniqueArray(workerArb, { selector: (w) => w.id, maxLength: 30, size: 'max' }),
         fc.constantFrom<DistributionKind>('roundRobin', 'longestIdle', 'bestWorker'),
         fc.boolean(),
         fc.option(fc.string({ maxLength: 3 }), { nil: undefined }),

@@ -20,6 +20,7 @@ export const errorCatalogue = {
   RouteNotFound: { status: 404, azureCode: 'NotFound', retryable: false, summary: 'No operation has this method and path, or no WebSocket operation has this name.' },
   QueueInUse: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'A queue cannot be deleted while it has active jobs, is a classification fallback, or workers listen on it.' },
   JobNotTerminal: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'A job can be deleted only once it is closed or cancelled.' },
+  WorkerHasAssignedJobs: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'A worker cannot be deleted while jobs are assigned to it; close them first.' },
   InvalidJobState: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'The job is not in a status that allows this action (for example completing a queued job).' },
   AssignmentNotFound: { status: 404, azureCode: 'NotFound', retryable: false, summary: 'The job has no assignment with this id.' },
   AssignmentNotActive: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'The assignment is already completed, closed or unassigned.' },

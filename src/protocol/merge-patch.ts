@@ -19,7 +19,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /** Keeps only the keys a caller may write; read-only fields in a body (`id`, `etag`, `status`, …) are ignored. */
-export function pickWritable(body: Record<string, unknown>, writable: ReadonlySet<string>): Record<string, unknown> {
+export function pickWritable(body: object, writable: ReadonlySet<string>): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) if (writable.has(key)) picked[key] = value;
   return picked;

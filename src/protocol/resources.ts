@@ -46,6 +46,6 @@ export function patchWritable<K extends ResourceKind>(kind: K, current: Writable
 }
 
 /** Extracts the writable fields of a stored resource, for the next patch. */
-export function writableOf<K extends ResourceKind>(kind: K, resource: Record<string, unknown>): WritableOf<K> {
+export function writableOf<K extends ResourceKind>(kind: K, resource: object): WritableOf<K> {
   return pickWritable(resource, writableKeys[kind]) as WritableOf<K>;
 }

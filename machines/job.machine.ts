@@ -1,0 +1,234 @@
+import { and, assign, setup } from 'xstate';
+import type { RouterJob, RouterJobNote } from '../src/protocol/job.schemas.ts';
+
+/** The job's wire fields except `etag` and `status` (the status is the machine's state). Times are ISO strings. */
+export type JobData = Omit<RouterJob, 'etag' | 'status'>;
+
+export interface JobContext {
+  readonly job: JobData;
+  readonly unassignmentCount: number;
+  /** The assignment in force while `assigned` or `completed`. */
+  readonly assignmentId: string | undefined;
+  /** A close requested with a future `closeAt`: capacity stays held until then. */
+  readonly pendingClose: { readonly at: number; readonly dispositionCode: string | undefined } | undefined;
+}
+
+export type JobInput = Omit<JobContext, 'assignmentId' | 'pendingClose' | 'unassignmentCount'>;
+
+/** Most unassignments a job may have (spec §1.10). */
+export const MAX_UNASSIGNMENTS = 3;
+
+type At = { at: number };
+type Note = { note?: string | undefined };
+
+export type JobEvent =
+  | ({ type: 'job.update'; changes: Partial<JobData> } & At)
+  | ({ type: 'job.classify' } & At)
+  | ({ type: 'job.classified'; changes: Partial<JobData> } & At)
+  | ({ type: 'job.classificationFail' } & At)
+  | ({ type: 'job.enqueue' } & At)
+  | ({ type: 'job.suspend' } & At)
+  | ({ type: 'job.schedule' } & At)
+  | ({ type: 'job.scheduleArmed' } & At)
+  | ({ type: 'job.scheduleFail' } & At)
+  | ({ type: 'job.scheduleDue' } & At)
+  | ({ type: 'job.assign'; assignmentId: string; workerId: string } & At)
+  | ({ type: 'job.complete'; assignmentId: string } & At & Note)
+  | ({ type: 'job.close'; assignmentId: string; dispositionCode?: string | undefined } & At & Note)
+  | ({ type: 'job.deferClose'; assignmentId: string; closeAt: number; dispositionCode?: string | undefined } & At & Note)
+  | ({ type: 'job.closeDue' } & At)
+  | ({ type: 'job.cancel'; dispositionCode?: string | undefined } & At & Note)
+  | ({ type: 'job.unassign'; assignmentId: string; suspendMatching: boolean } & At);
+
+const iso = (at: number) => new Date(at).toISOString();
+
+function withNote(notes: readonly RouterJobNote[], message: string | undefined, at: number): RouterJobNote[] {
+  return message === undefined ? [...notes] : [...notes, { message, addedAt: iso(at) }];
+}
+
+/** The current assignment with `completedAt` / `closedAt` set, keeping a time that was already recorded. */
+function stamped(context: JobContext, fields: ReadonlyArray<'completedAt' | 'closedAt'>, at: number): JobData['assignments'] {
+  const id = context.assignmentId;
+  const assignment = id === undefined ? undefined : context.job.assignments[id];
+  if (id === undefined || !assignment) return context.job.assignments;
+  const updated = { ...assignment };
+  for (const field of fields) updated[field] ??= iso(at);
+  return { ...context.job.assignments, [id]: updated };
+}
+
+const cancelFrom = { 'job.cancel': { target: '#job.cancelled', actions: 'recordCancel' } } as const;
+
+/**
+ * A job's status lifecycle (spec §3.1). Each state is a wire status. Matching, offers and capacity live in other
+ * actors; this machine only decides which moves are legal and records what each move means for the job's fields.
+ */
+export const jobMachine = setup({
+  types: { context: {} as JobContext, events: {} as JobEvent, input: {} as JobInput },
+  actions: {
+    applyChanges: assign(({ context, event }) =>
+      event.type === 'job.update' || event.type === 'job.classified'
+        ? { ...context, job: { ...context.job, ...event.changes } }
+        : context,
+    ),
+    recordEnqueued: assign(({ context, event }) => ({ ...context, job: { ...context.job, enqueuedAt: iso(event.at) } })),
+    recordScheduledAt: assign(({ context, event }) => ({ ...context, job: { ...context.job, scheduledAt: iso(event.at) } })),
+    recordAssignment: assign(({ context, event }) => {
+      if (event.type !== 'job.assign') return context;
+      const assignment = { assignmentId: event.assignmentId, workerId: event.workerId, assignedAt: iso(event.at) };
+      return {
+        ...context,
+        assignmentId: event.assignmentId,
+        job: { ...context.job, assignments: { ...context.job.assignments, [event.assignmentId]: assignment } },
+      };
+    }),
+    recordComplete: assign(({ context, event }) => ({
+      ...context,
+      job: {
+        ...context.job,
+        assignments: stamped(context, ['completedAt'], event.at),
+        notes: withNote(context.job.notes, 'note' in event ? event.note : undefined, event.at),
+      },
+    })),
+    recordClose: assign(({ context, event }) => {
+      const code =
+        event.type === 'job.close' ? event.dispositionCode : event.type === 'job.closeDue' ? context.pendingClose?.dispositionCode : undefined;
+      return {
+        ...context,
+        pendingClose: undefined,
+        job: {
+          ...context.job,
+          ...(code === undefined ? {} : { dispositionCode: code }),
+          assignments: stamped(context, ['completedAt', 'closedAt'], event.at),
+          notes: withNote(context.job.notes, 'note' in event ? event.note : undefined, event.at),
+        },
+      };
+    }),
+    recordDeferredClose: assign(({ context, event }) =>
+      event.type === 'job.deferClose'
+        ? {
+            ...context,
+            pendingClose: { at: event.closeAt, dispositionCode: event.dispositionCode },
+            job: {
+              ...context.job,
+              assignments: stamped(context, ['completedAt'], event.at),
+              notes: withNote(context.job.notes, event.note, event.at),
+            },
+          }
+        : context,
+    ),
+    recordCancel: assign(({ context, event }) =>
+      event.type === 'job.cancel'
+        ? {
+            ...context,
+            job: {
+              ...context.job,
+              dispositionCode: event.dispositionCode ?? 'Cancelled',
+              notes: withNote(context.job.notes, event.note, event.at),
+            },
+          }
+        : context,
+    ),
+    recordUnassign: assign(({ context, event }) => {
+      if (event.type !== 'job.unassign') return context;
+      const { [event.assignmentId]: _released, ...assignments } = context.job.assignments;
+      return {
+        ...context,
+        unassignmentCount: context.unassignmentCount + 1,
+        assignmentId: undefined,
+        job: { ...context.job, assignments },
+      };
+    }),
+  },
+  guards: {
+    isCurrentAssignment: ({ context, event }) =>
+      'assignmentId' in event && event.assignmentId === context.assignmentId,
+    mayUnassign: ({ context, event }) =>
+      event.type === 'job.unassign' &&
+      event.assignmentId === context.assignmentId &&
+      context.unassignmentCount < MAX_UNASSIGNMENTS,
+    suspendsMatching: ({ event }) => event.type === 'job.unassign' && event.suspendMatching,
+    hasPendingClose: ({ context, event }) => context.pendingClose !== undefined && event.at >= context.pendingClose.at,
+  },
+}).createMachine({
+  id: 'job',
+  context: ({ input }) => ({ ...input, unassignmentCount: 0, assignmentId: undefined, pendingClose: undefined }),
+  initial: 'created',
+  on: { 'job.update': { actions: 'applyChanges' } },
+  states: {
+    created: {
+      on: {
+        'job.classify': 'pendingClassification',
+        'job.enqueue': { target: 'queued', actions: 'recordEnqueued' },
+        'job.suspend': 'waitingForActivation',
+        'job.schedule': 'pendingSchedule',
+        ...cancelFrom,
+      },
+    },
+    pendingClassification: {
+      on: {
+        'job.classified': { actions: 'applyChanges' },
+        'job.classificationFail': 'classificationFailed',
+        'job.enqueue': { target: 'queued', actions: 'recordEnqueued' },
+        'job.suspend': 'waitingForActivation',
+        ...cancelFrom,
+      },
+    },
+    classificationFailed: {
+      on: { 'job.classify': 'pendingClassification', ...cancelFrom },
+    },
+    queued: {
+      on: {
+        'job.assign': { target: 'assigned', actions: 'recordAssignment' },
+        'job.classify': 'pendingClassification',
+        'job.suspend': 'waitingForActivation',
+        'job.enqueue': { target: 'queued', reenter: true, actions: 'recordEnqueued' },
+        ...cancelFrom,
+      },
+    },
+    waitingForActivation: {
+      on: {
+        'job.enqueue': { target: 'queued', actions: 'recordEnqueued' },
+        'job.classify': 'pendingClassification',
+        ...cancelFrom,
+      },
+    },
+    pendingSchedule: {
+      on: { 'job.scheduleArmed': 'scheduled', 'job.scheduleFail': 'scheduleFailed', ...cancelFrom },
+    },
+    scheduled: {
+      on: {
+        'job.scheduleDue': { target: 'waitingForActivation', actions: 'recordScheduledAt' },
+        'job.enqueue': { target: 'queued', actions: 'recordEnqueued' },
+        'job.suspend': 'waitingForActivation',
+        ...cancelFrom,
+      },
+    },
+    scheduleFailed: { on: { ...cancelFrom } },
+    assigned: {
+      on: {
+        'job.complete': { guard: 'isCurrentAssignment', target: 'completed', actions: 'recordComplete' },
+        'job.close': { guard: 'isCurrentAssignment', target: 'closed', actions: 'recordClose' },
+        'job.deferClose': { guard: 'isCurrentAssignment', target: 'completed', actions: 'recordDeferredClose' },
+        'job.unassign': [
+          {
+            guard: and(['mayUnassign', 'suspendsMatching']),
+            target: 'waitingForActivation',
+            actions: 'recordUnassign',
+          },
+          { guard: 'mayUnassign', target: 'queued', actions: ['recordUnassign', 'recordEnqueued'] },
+        ],
+        ...cancelFrom,
+      },
+    },
+    completed: {
+      on: {
+        'job.close': { guard: 'isCurrentAssignment', target: 'closed', actions: 'recordClose' },
+        'job.deferClose': { guard: 'isCurrentAssignment', actions: 'recordDeferredClose' },
+        'job.closeDue': { guard: 'hasPendingClose', target: 'closed', actions: 'recordClose' },
+      },
+    },
+    // Terminal statuses, but not final states: tags and notes of a finished job can still be updated.
+    closed: {},
+    cancelled: {},
+  },
+});

@@ -1,0 +1,183 @@
+import { assign, setup } from 'xstate';
+import { hasRoomFor } from '../src/matching/capacity.ts';
+import type { ChannelView, Labels, WorkerView } from '../src/matching/types.ts';
+
+/** What a caller configures on a worker (the writable wire fields, `labels` including the implicit `Id`). */
+export interface WorkerConfig {
+  readonly queues: readonly string[];
+  readonly capacity: number;
+  readonly labels: Labels;
+  readonly tags: Labels;
+  readonly channels: ReadonlyArray<{ readonly channelId: string } & ChannelView>;
+  readonly availableForOffers: boolean;
+  readonly maxConcurrentOffers?: number | undefined;
+}
+
+export interface HeldOffer {
+  readonly offerId: string;
+  readonly jobId: string;
+  readonly channelId: string;
+  readonly capacityCost: number;
+  readonly offeredAt: number;
+  readonly expiresAt: number | undefined;
+}
+
+export interface HeldAssignment {
+  readonly assignmentId: string;
+  readonly jobId: string;
+  readonly channelId: string;
+  readonly capacityCost: number;
+  readonly assignedAt: number;
+}
+
+/** The worker's configuration, what it holds, and the view matching reads (kept derived here, once per change). */
+export interface WorkerContext extends WorkerView {
+  readonly config: WorkerConfig;
+  readonly offers: Readonly<Record<string, HeldOffer>>;
+  readonly assignments: Readonly<Record<string, HeldAssignment>>;
+}
+
+export interface WorkerInput {
+  readonly id: string;
+  readonly config: WorkerConfig;
+  readonly at: number;
+}
+
+export type WorkerEvent =
+  | { type: 'worker.configure'; config: WorkerConfig; at: number }
+  | { type: 'worker.reserve'; offer: HeldOffer }
+  | { type: 'worker.offerEnded'; offerId: string; at: number }
+  | { type: 'worker.assign'; offerId: string; assignmentId: string; at: number }
+  | { type: 'worker.release'; assignmentId: string; at: number };
+
+function configured(context: Omit<WorkerContext, keyof WorkerView> & { id: string; availableSince: number; active: boolean }): WorkerContext {
+  const { config, offers, assignments } = context;
+  const jobsPerChannel = new Map<string, number>();
+  let usedCapacity = 0;
+  for (const held of [...Object.values(offers), ...Object.values(assignments)]) {
+    usedCapacity += held.capacityCost;
+    jobsPerChannel.set(held.channelId, (jobsPerChannel.get(held.channelId) ?? 0) + 1);
+  }
+  return {
+    ...context,
+    labels: config.labels,
+    capacity: config.capacity,
+    usedCapacity,
+    channels: new Map(config.channels.map((channel) => [channel.channelId, channel])),
+    jobsPerChannel,
+    queues: new Set(config.queues),
+    offerCount: Object.keys(offers).length,
+    maxConcurrentOffers: config.maxConcurrentOffers,
+  };
+}
+
+function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
+  const { [key]: _removed, ...rest } = record;
+  return rest;
+}
+
+/**
+ * A worker: `inactive` ⇄ `active`, and `draining` when it deregisters while jobs are still assigned (it leaves for
+ * `inactive` as the last one is released). Capacity is reserved here, synchronously, so a worker listening on several
+ * queues is never over-committed.
+ */
+export const workerMachine = setup({
+  types: { context: {} as WorkerContext, events: {} as WorkerEvent, input: {} as WorkerInput },
+  actions: {
+    applyConfig: assign(({ context, event }) =>
+      event.type === 'worker.configure' ? configured({ ...context, config: event.config }) : context,
+    ),
+    markAvailable: assign(({ context, event }) => ({
+      ...context,
+      active: true,
+      availableSince: 'at' in event ? event.at : context.availableSince,
+    })),
+    markUnavailable: assign({ active: false }),
+    holdOffer: assign(({ context, event }) =>
+      event.type === 'worker.reserve'
+        ? configured({ ...context, offers: { ...context.offers, [event.offer.offerId]: event.offer } })
+        : context,
+    ),
+    dropOffer: assign(({ context, event }) =>
+      event.type === 'worker.offerEnded'
+        ? configured({ ...context, offers: without(context.offers, event.offerId), availableSince: event.at })
+        : context,
+    ),
+    convertOfferToAssignment: assign(({ context, event }) => {
+      if (event.type !== 'worker.assign') return context;
+      const offer = context.offers[event.offerId]!;
+      const assignment: HeldAssignment = {
+        assignmentId: event.assignmentId,
+        jobId: offer.jobId,
+        channelId: offer.channelId,
+        capacityCost: offer.capacityCost,
+        assignedAt: event.at,
+      };
+      return configured({
+        ...context,
+        offers: without(context.offers, event.offerId),
+        assignments: { ...context.assignments, [event.assignmentId]: assignment },
+      });
+    }),
+    releaseAssignment: assign(({ context, event }) =>
+      event.type === 'worker.release'
+        ? configured({ ...context, assignments: without(context.assignments, event.assignmentId), availableSince: event.at })
+        : context,
+    ),
+  },
+  guards: {
+    wantsOffers: ({ event }) => event.type === 'worker.configure' && event.config.availableForOffers,
+    hasAssignments: ({ context }) => Object.keys(context.assignments).length > 0,
+    hasNoAssignments: ({ context }) => Object.keys(context.assignments).length === 0,
+    canTakeOffer: ({ context, event }) =>
+      event.type === 'worker.reserve' &&
+      context.offers[event.offer.offerId] === undefined &&
+      hasRoomFor(context, event.offer.channelId) &&
+      (context.maxConcurrentOffers === undefined || context.offerCount < context.maxConcurrentOffers),
+    holdsOffer: ({ context, event }) =>
+      (event.type === 'worker.offerEnded' || event.type === 'worker.assign') && context.offers[event.offerId] !== undefined,
+    holdsAssignment: ({ context, event }) =>
+      event.type === 'worker.release' && context.assignments[event.assignmentId] !== undefined,
+  },
+}).createMachine({
+  id: 'worker',
+  context: ({ input }) =>
+    configured({ id: input.id, config: input.config, offers: {}, assignments: {}, availableSince: input.at, active: false }),
+  initial: 'inactive',
+  on: {
+    'worker.offerEnded': { guard: 'holdsOffer', actions: 'dropOffer' },
+    'worker.assign': { guard: 'holdsOffer', actions: 'convertOfferToAssignment' },
+    'worker.release': { guard: 'holdsAssignment', actions: 'releaseAssignment' },
+  },
+  states: {
+    inactive: {
+      entry: 'markUnavailable',
+      on: {
+        'worker.configure': [
+          { guard: 'wantsOffers', target: 'active', actions: ['applyConfig', 'markAvailable'] },
+          { actions: 'applyConfig' },
+        ],
+      },
+    },
+    active: {
+      on: {
+        'worker.configure': [
+          { guard: 'wantsOffers', actions: 'applyConfig' },
+          { guard: 'hasAssignments', target: 'draining', actions: 'applyConfig' },
+          { target: 'inactive', actions: 'applyConfig' },
+        ],
+        'worker.reserve': { guard: 'canTakeOffer', actions: 'holdOffer' },
+      },
+    },
+    draining: {
+      entry: 'markUnavailable',
+      always: { guard: 'hasNoAssignments', target: 'inactive' },
+      on: {
+        'worker.configure': [
+          { guard: 'wantsOffers', target: 'active', actions: ['applyConfig', 'markAvailable'] },
+          { actions: 'applyConfig' },
+        ],
+      },
+    },
+  },
+});

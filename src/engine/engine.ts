@@ -1,0 +1,782 @@
+import { randomUUID } from 'node:crypto';
+import { createActor, type Actor } from 'xstate';
+import { jobMachine, type JobContext, type JobData, type JobEvent } from '../../machines/job.machine.ts';
+import { offerMachine, type OfferContext } from '../../machines/offer.machine.ts';
+import { queueMachine } from '../../machines/queue.machine.ts';
+import { workerMachine, type WorkerContext, type WorkerEvent } from '../../machines/worker.machine.ts';
+import { RouterError } from '../errors.ts';
+import { rankWorkers } from '../matching/distribution.ts';
+import type { IndexEntry } from '../matching/queue-index.ts';
+import type { DistributionView, JobView, SelectorView, WorkerView } from '../matching/types.ts';
+import type { ClassificationPolicy } from '../protocol/classification-policy.schemas.ts';
+import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
+import type { DistributionPolicy } from '../protocol/distribution-policy.schemas.ts';
+import type { ExceptionPolicy } from '../protocol/exception-policy.schemas.ts';
+import type { RouterJobStatus } from '../protocol/job.schemas.ts';
+import type { RouterQueue } from '../protocol/queue.schemas.ts';
+import type { DocumentKind, Store } from '../store/store.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { DeadlineHeap } from './deadline-heap.ts';
+import { EventFactory, type PendingEvent } from './event-data.ts';
+import { EventLog } from './event-log.ts';
+import { WaitEstimator } from './wait-estimator.ts';
+
+export type JobActor = Actor<typeof jobMachine>;
+export type WorkerActor = Actor<typeof workerMachine>;
+export type OfferActor = Actor<typeof offerMachine>;
+export type QueueActor = Actor<typeof queueMachine>;
+
+/** Etag and modification time of a stored resource. */
+export interface Versioned {
+  readonly etag: string;
+  readonly lastModified: number;
+}
+
+/** A policy or queue as stored: the wire resource plus its version. */
+export interface StoredResource<T> extends Versioned {
+  readonly resource: T;
+}
+
+/** A job as stored, and as held while passivated: the job machine's snapshot plus what matching needs. */
+export interface JobRecord extends Versioned {
+  readonly status: RouterJobStatus;
+  readonly context: JobContext;
+  /** Dispatch order while queued (a global counter, so jobs of different queues compare). */
+  readonly enqueueSeq: number;
+  /** Workers that declined, with the epoch ms they may be offered the job again (`Infinity` = never). */
+  readonly declines?: Readonly<Record<string, number>> | undefined;
+}
+
+/** A worker as stored. Offers are not stored on their own: the worker's held offers carry everything to rebuild them. */
+export interface WorkerRecord extends Versioned {
+  readonly state: 'active' | 'draining' | 'inactive';
+  readonly context: WorkerContext;
+}
+
+/** Which policy a queue's jobs are offered under, prepared for matching. */
+interface PreparedPolicy {
+  readonly policy: DistributionPolicy;
+  readonly view: DistributionView;
+}
+
+/** How an offer ended, kept for a while so a late accept or decline is answered precisely. */
+type OfferOutcome = 'accepted' | 'declined' | 'expired' | 'revoked';
+
+export interface EngineOptions {
+  readonly store: Store;
+  readonly clock?: Clock | undefined;
+  /** Generates offer, assignment, event and action ids. */
+  readonly newId?: (() => string) | undefined;
+}
+
+/** How many ended offers are remembered to answer late accepts with 409 rather than 404. */
+const ENDED_OFFER_MEMORY = 100_000;
+
+/** A job with no live actor needs none: it is waiting, finished, or between steps. */
+const LIVE_STATUSES: ReadonlySet<RouterJobStatus> = new Set(['assigned', 'completed']);
+
+const EMPTY_SET: ReadonlySet<string> = new Set();
+
+/**
+ * The engine: a registry of independent root actors (jobs, workers, offers, one supervisor per queue), the deadline
+ * heap, command batching and the event log. Operations (`src/operations/`) validate first and then drive it; every
+ * change a command makes is committed to the store in one batch per tick before the command is acknowledged.
+ */
+export class Engine {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly newId: () => string;
+  readonly events: EventFactory;
+  readonly log: EventLog;
+  readonly deadlines: DeadlineHeap;
+
+  readonly distributionPolicies = new Map<string, StoredResource<DistributionPolicy>>();
+  readonly classificationPolicies = new Map<string, StoredResource<ClassificationPolicy>>();
+  readonly exceptionPolicies = new Map<string, StoredResource<ExceptionPolicy>>();
+  readonly queues = new Map<string, StoredResource<RouterQueue>>();
+  readonly supervisors = new Map<string, QueueActor>();
+  readonly jobs = new Map<string, JobRecord>();
+  readonly workers = new Map<string, WorkerActor>();
+  readonly workerVersions = new Map<string, Versioned>();
+  readonly offers = new Map<string, OfferActor>();
+  readonly endedOffers = new Map<string, { workerId: string; outcome: OfferOutcome }>();
+  readonly waitEstimators = new Map<string, WaitEstimator>();
+
+  readonly #liveJobs = new Map<string, JobActor>();
+  /** Live offers per job: offer id → worker id. */
+  readonly #jobOffers = new Map<string, Map<string, string>>();
+  /** Registered workers per queue, the candidates for a new job. */
+  readonly #queueWorkers = new Map<string, Set<WorkerActor>>();
+  readonly #preparedPolicies = new Map<string, PreparedPolicy>();
+
+  readonly #boot = randomUUID().slice(0, 8);
+  #version = 0;
+  #enqueueSeq = 0;
+
+  readonly #jobsToMatch = new Set<string>();
+  readonly #workersToMatch = new Set<string>();
+  readonly #dirty = new Map<string, { kind: DocumentKind; id: string }>();
+  readonly #deleted = new Map<string, { kind: DocumentKind; id: string }>();
+  #pendingEvents: PendingEvent[] = [];
+  #batch: Promise<void> | undefined;
+  #committing: Promise<void> = Promise.resolve();
+  #failure: Error | undefined;
+
+  /** Called for each deadline key prefix (`offer`, `retry`, `close`, …) when it is due. */
+  readonly #deadlineHandlers = new Map<string, (rest: string, at: number) => void>();
+
+  constructor(options: EngineOptions, lastSequenceNumber = 0) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.newId = options.newId ?? randomUUID;
+    this.events = new EventFactory(this.newId, () => this.clock.now());
+    this.log = new EventLog(this.store, lastSequenceNumber);
+    this.deadlines = new DeadlineHeap(this.clock, (key, at) => this.#onDeadline(key, at));
+    this.onDeadline('offer', (offerId, at) => this.expireOffer(offerId, at));
+    this.onDeadline('retry', (key) => this.#retryDecline(key));
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** A fresh etag and timestamp for a resource that just changed. */
+  nextVersion(): Versioned {
+    return { etag: `"${this.#boot}-${(++this.#version).toString(16)}"`, lastModified: this.now() };
+  }
+
+  // ---------------------------------------------------------------- commands and commits
+
+  /**
+   * Runs a command: `apply` validates and then changes state synchronously (throwing a RouterError before changing
+   * anything), matching runs for whatever it touched, and the promise settles once the batch holding its changes
+   * and events is committed.
+   */
+  async command<T>(apply: () => T): Promise<T> {
+    if (this.#failure) throw new RouterError('InternalError', 'the router stopped after a failed commit');
+    const result = apply();
+    this.drainMatching();
+    await this.#scheduleCommit();
+    return result;
+  }
+
+  /** Marks a document as changed in this tick. */
+  touch(kind: DocumentKind, id: string): void {
+    const key = `${kind}:${id}`;
+    this.#deleted.delete(key);
+    this.#dirty.set(key, { kind, id });
+  }
+
+  /** Marks a document as deleted in this tick. */
+  forget(kind: DocumentKind, id: string): void {
+    const key = `${kind}:${id}`;
+    this.#dirty.delete(key);
+    this.#deleted.set(key, { kind, id });
+  }
+
+  emit(event: PendingEvent): void {
+    this.#pendingEvents.push(event);
+  }
+
+  #scheduleCommit(): Promise<void> {
+    if (this.#batch) return this.#batch;
+    const batch = new Promise<void>((resolve, reject) => {
+      const run = () => {
+        this.#batch = undefined;
+        this.#committing = this.#committing.then(() => this.#commit()).then(resolve, reject);
+      };
+      if (this.store.flushTiming === 'microtask') queueMicrotask(run);
+      else setImmediate(run);
+    });
+    this.#batch = batch;
+    return batch;
+  }
+
+  async #commit(): Promise<void> {
+    const puts = [...this.#dirty.values()].map(({ kind, id }) => ({ kind, id, doc: this.#document(kind, id) }));
+    const deletes = [...this.#deleted.values()];
+    const events = this.log.number(this.#pendingEvents);
+    this.#dirty.clear();
+    this.#deleted.clear();
+    this.#pendingEvents = [];
+    if (puts.length === 0 && deletes.length === 0 && events.length === 0) return;
+    try {
+      await this.store.commit({ puts, deletes, events });
+    } catch (cause) {
+      // Memory now holds changes the store does not: stop taking commands rather than acknowledge anything more.
+      this.#failure = cause instanceof Error ? cause : new Error(String(cause));
+      throw new RouterError('InternalError', 'the store failed to commit; nothing in this batch was acknowledged');
+    }
+    this.log.publish(events);
+  }
+
+  #document(kind: DocumentKind, id: string): unknown {
+    switch (kind) {
+      case 'job':
+        return this.jobs.get(id);
+      case 'worker':
+        return this.workerRecord(id);
+      case 'queue':
+        return this.queues.get(id);
+      case 'distributionPolicy':
+        return this.distributionPolicies.get(id);
+      case 'classificationPolicy':
+        return this.classificationPolicies.get(id);
+      case 'exceptionPolicy':
+        return this.exceptionPolicies.get(id);
+    }
+  }
+
+  // ---------------------------------------------------------------- deadlines
+
+  /** Registers what to do when a deadline keyed `prefix:rest` is due. */
+  onDeadline(prefix: string, handler: (rest: string, at: number) => void): void {
+    this.#deadlineHandlers.set(prefix, handler);
+  }
+
+  #onDeadline(key: string, at: number): void {
+    const colon = key.indexOf(':');
+    const handler = this.#deadlineHandlers.get(key.slice(0, colon));
+    if (!handler) return;
+    this.command(() => handler(key.slice(colon + 1), at)).catch(() => {
+      // A deadline has no caller to answer; a failed commit already stopped the router.
+    });
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  /** The job's current record; for a live job it reflects the actor's latest snapshot. */
+  job(jobId: string): JobRecord | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  /** Creates the actor of a new job in `created` and records it. */
+  createJob(job: JobData): JobRecord {
+    const actor = createActor(jobMachine, { input: { job } }).start();
+    this.#liveJobs.set(job.id, actor);
+    return this.#syncJob(job.id, actor, 0);
+  }
+
+  /** Whether the job's machine accepts `event` in its current state (guards included). */
+  canSendJob(jobId: string, event: JobEvent): boolean {
+    return this.#jobActor(jobId).getSnapshot().can(event);
+  }
+
+  /** Sends an event to a job's actor (reactivating it if passivated) and records the result. */
+  sendJob(jobId: string, event: JobEvent, enqueueSeq?: number): JobRecord {
+    const actor = this.#jobActor(jobId);
+    actor.send(event);
+    const record = this.#syncJob(jobId, actor, enqueueSeq ?? this.jobs.get(jobId)?.enqueueSeq ?? 0);
+    this.#passivateIfIdle(jobId);
+    return record;
+  }
+
+  /** Replaces the matching metadata of a job record without an actor event. */
+  setDeclines(jobId: string, declines: Readonly<Record<string, number>> | undefined): void {
+    const record = this.jobs.get(jobId);
+    if (!record) return;
+    this.jobs.set(jobId, { ...record, declines });
+    this.touch('job', jobId);
+  }
+
+  deleteJob(jobId: string): void {
+    this.#liveJobs.get(jobId)?.stop();
+    this.#liveJobs.delete(jobId);
+    this.jobs.delete(jobId);
+    for (const prefix of ['close', 'schedule']) this.deadlines.cancel(`${prefix}:${jobId}`);
+    this.forget('job', jobId);
+  }
+
+  /** Restores a stored job without actors (they are created on demand). */
+  restoreJob(record: JobRecord): void {
+    this.jobs.set(record.context.job.id, record);
+    this.#enqueueSeq = Math.max(this.#enqueueSeq, record.enqueueSeq);
+  }
+
+  #jobActor(jobId: string): JobActor {
+    let actor = this.#liveJobs.get(jobId);
+    if (actor) return actor;
+    const record = this.jobs.get(jobId);
+    if (!record) throw new RouterError('NotFound', `job ${jobId} does not exist`, 'jobId');
+    actor = createActor(jobMachine, {
+      snapshot: jobMachine.resolveState({ value: record.status, context: record.context }),
+      input: { job: record.context.job },
+    }).start();
+    this.#liveJobs.set(jobId, actor);
+    return actor;
+  }
+
+  #syncJob(jobId: string, actor: JobActor, enqueueSeq: number): JobRecord {
+    const snapshot = actor.getSnapshot();
+    const previous = this.jobs.get(jobId);
+    const changed = !previous || previous.context !== snapshot.context || previous.status !== snapshot.value;
+    const record: JobRecord = {
+      status: snapshot.value as RouterJobStatus,
+      context: snapshot.context,
+      enqueueSeq,
+      declines: previous?.declines,
+      ...(changed || !previous ? this.nextVersion() : { etag: previous.etag, lastModified: previous.lastModified }),
+    };
+    this.jobs.set(jobId, record);
+    if (changed) this.touch('job', jobId);
+    return record;
+  }
+
+  /** DESIGN rule 3: a job that is only waiting keeps its record and index entry, not an actor. */
+  #passivateIfIdle(jobId: string): void {
+    const record = this.jobs.get(jobId);
+    if (!record || LIVE_STATUSES.has(record.status) || this.#jobOffers.has(jobId)) return;
+    this.#liveJobs.get(jobId)?.stop();
+    this.#liveJobs.delete(jobId);
+  }
+
+  // ---------------------------------------------------------------- queue index
+
+  /** Puts a queued job into its queue's dispatch order and asks for it to be matched. */
+  enqueue(jobId: string): void {
+    const record = this.jobs.get(jobId);
+    const queueId = record?.context.job.queueId;
+    if (!record || record.status !== 'queued' || queueId === undefined) return;
+    const supervisor = this.supervisors.get(queueId);
+    if (!supervisor) return;
+    const enqueueSeq = ++this.#enqueueSeq;
+    this.jobs.set(jobId, { ...record, enqueueSeq });
+    supervisor.send({ type: 'queue.enqueue', entry: this.#indexEntry(record, enqueueSeq) });
+    this.#jobsToMatch.add(jobId);
+  }
+
+  /** Refreshes a queued job's entry after its priority or selectors changed, keeping its place in line. */
+  reindex(jobId: string): void {
+    const record = this.jobs.get(jobId);
+    const queueId = record?.context.job.queueId;
+    if (!record || queueId === undefined || !this.supervisors.get(queueId)?.getSnapshot().context.index.get(jobId)) return;
+    this.restoreQueued(record);
+  }
+
+  /** Puts a queued job back into its queue's dispatch order at the place its `enqueueSeq` gives it. */
+  restoreQueued(record: JobRecord): void {
+    const queueId = record.context.job.queueId;
+    const supervisor = queueId === undefined ? undefined : this.supervisors.get(queueId);
+    if (!supervisor || record.status !== 'queued') return;
+    supervisor.send({ type: 'queue.enqueue', entry: this.#indexEntry(record, record.enqueueSeq) });
+    this.#jobsToMatch.add(record.context.job.id);
+  }
+
+  /** Takes a job out of its queue's dispatch order. */
+  dequeue(jobId: string, queueId: string | undefined): void {
+    if (queueId === undefined) return;
+    const supervisor = this.supervisors.get(queueId);
+    if (supervisor?.getSnapshot().context.index.get(jobId)) supervisor.send({ type: 'queue.remove', jobId });
+  }
+
+  #indexEntry(record: JobRecord, enqueueSeq: number): IndexEntry {
+    const job = record.context.job;
+    const selectors = activeSelectors(job);
+    return {
+      jobId: job.id,
+      priority: job.priority,
+      enqueueSeq,
+      enqueuedAt: job.enqueuedAt ? Date.parse(job.enqueuedAt) : this.now(),
+      expedite: selectors.some((selector) => selector.expedite === true),
+      channelId: job.channelId ?? '',
+      selectors,
+    };
+  }
+
+  // ---------------------------------------------------------------- workers
+
+  workerContext(workerId: string): WorkerContext | undefined {
+    return this.workers.get(workerId)?.getSnapshot().context;
+  }
+
+  workerRecord(workerId: string): WorkerRecord | undefined {
+    const actor = this.workers.get(workerId);
+    const version = this.workerVersions.get(workerId);
+    if (!actor || !version) return undefined;
+    const snapshot = actor.getSnapshot();
+    return { state: snapshot.value, context: snapshot.context, ...version };
+  }
+
+  /** Creates a new worker's actor in `inactive`. */
+  createWorker(workerId: string, config: WorkerContext['config']): WorkerActor {
+    return this.#addWorker(createActor(workerMachine, { input: { id: workerId, config, at: this.now() } }));
+  }
+
+  /** Restores a stored worker and the offers it holds. */
+  restoreWorker(record: WorkerRecord): void {
+    const { context, state } = record;
+    const snapshot = workerMachine.resolveState({ value: state, context });
+    this.#addWorker(createActor(workerMachine, { snapshot, input: { id: context.id, config: context.config, at: this.now() } }));
+    this.workerVersions.set(context.id, { etag: record.etag, lastModified: record.lastModified });
+    this.restoreOffers(context);
+  }
+
+  #addWorker(actor: WorkerActor): WorkerActor {
+    actor.start();
+    this.workers.set(actor.getSnapshot().context.id, actor);
+    this.#indexWorker(actor);
+    return actor;
+  }
+
+  /** Sends an event to a worker and keeps the per-queue candidate sets and versions in step. */
+  sendWorker(workerId: string, event: WorkerEvent): WorkerContext {
+    const actor = this.workers.get(workerId);
+    if (!actor) throw new RouterError('NotFound', `worker ${workerId} does not exist`, 'workerId');
+    const before = actor.getSnapshot().context;
+    this.#unindexWorker(actor, before);
+    actor.send(event);
+    const after = actor.getSnapshot().context;
+    this.#indexWorker(actor);
+    if (after !== before) {
+      this.workerVersions.set(workerId, this.nextVersion());
+      this.touch('worker', workerId);
+    }
+    if (after.active) this.#workersToMatch.add(workerId);
+    return after;
+  }
+
+  deleteWorker(workerId: string): void {
+    const actor = this.workers.get(workerId);
+    if (!actor) return;
+    this.#unindexWorker(actor, actor.getSnapshot().context);
+    actor.stop();
+    this.workers.delete(workerId);
+    this.workerVersions.delete(workerId);
+    this.forget('worker', workerId);
+  }
+
+  #indexWorker(actor: WorkerActor): void {
+    const context = actor.getSnapshot().context;
+    if (!context.active) return;
+    for (const queueId of context.queues) {
+      let set = this.#queueWorkers.get(queueId);
+      if (!set) this.#queueWorkers.set(queueId, (set = new Set()));
+      set.add(actor);
+    }
+  }
+
+  #unindexWorker(actor: WorkerActor, context: WorkerContext): void {
+    for (const queueId of context.queues) this.#queueWorkers.get(queueId)?.delete(actor);
+  }
+
+  /** Asks for matching of everything a queue could now dispatch (its policy or registration changed). */
+  matchQueue(queueId: string): void {
+    for (const actor of this.#queueWorkers.get(queueId) ?? []) this.#workersToMatch.add(actor.getSnapshot().context.id);
+  }
+
+  matchJob(jobId: string): void {
+    this.#jobsToMatch.add(jobId);
+  }
+
+  matchWorker(workerId: string): void {
+    this.#workersToMatch.add(workerId);
+  }
+
+  /** Every queue's wire resource by id (for worker registration events). */
+  queuesById(): ReadonlyMap<string, RouterQueue> {
+    return new Map([...this.queues].map(([id, stored]) => [id, stored.resource]));
+  }
+
+  // ---------------------------------------------------------------- distribution policies
+
+  /** The prepared policy of a queue, or undefined when the queue has none (its jobs wait). */
+  policyOf(queueId: string): PreparedPolicy | undefined {
+    const policyId = this.queues.get(queueId)?.resource.distributionPolicyId;
+    if (policyId === undefined) return undefined;
+    let prepared = this.#preparedPolicies.get(policyId);
+    const stored = this.distributionPolicies.get(policyId);
+    if (!stored) return undefined;
+    if (!prepared || prepared.policy !== stored.resource) {
+      prepared = { policy: stored.resource, view: distributionView(stored.resource) };
+      this.#preparedPolicies.set(policyId, prepared);
+    }
+    return prepared;
+  }
+
+  // ---------------------------------------------------------------- matching
+
+  /** Runs matching for every job and worker a command touched, until nothing more can be offered. */
+  drainMatching(): void {
+    while (this.#jobsToMatch.size > 0 || this.#workersToMatch.size > 0) {
+      for (const jobId of this.#jobsToMatch) {
+        this.#jobsToMatch.delete(jobId);
+        this.#matchJob(jobId);
+      }
+      for (const workerId of this.#workersToMatch) {
+        this.#workersToMatch.delete(workerId);
+        this.#matchWorker(workerId);
+      }
+    }
+  }
+
+  /** A queued job looks for workers: the distribution mode picks among the queue's registered workers. */
+  #matchJob(jobId: string): void {
+    const record = this.jobs.get(jobId);
+    const queueId = record?.context.job.queueId;
+    if (!record || record.status !== 'queued' || queueId === undefined) return;
+    const supervisor = this.supervisors.get(queueId);
+    const prepared = this.policyOf(queueId);
+    if (!supervisor || !prepared || !supervisor.getSnapshot().context.index.get(jobId)) return;
+    const live = this.#jobOffers.get(jobId)?.size ?? 0;
+    const room = prepared.view.maxConcurrentOffers - live;
+    if (room > 0) {
+      const candidates = this.#queueWorkers.get(queueId) ?? EMPTY_SET;
+      const { workers, cursor } = rankWorkers(
+        this.#jobView(record),
+        workerViews(candidates as ReadonlySet<WorkerActor>),
+        prepared.view,
+        supervisor.getSnapshot().context.roundRobinCursor,
+        room,
+      );
+      for (const worker of workers) this.#issueOffer(record, worker.id, queueId, prepared.policy);
+      if (workers.length > 0 && prepared.view.kind === 'roundRobin') supervisor.send({ type: 'queue.offered', cursor });
+    }
+    this.#parkIfFull(jobId, queueId, prepared.view.maxConcurrentOffers);
+  }
+
+  /** A worker with room looks for the best job across its queues, and keeps taking offers while it has room. */
+  #matchWorker(workerId: string): void {
+    for (;;) {
+      const worker = this.workerContext(workerId);
+      if (!worker?.active || worker.usedCapacity >= worker.capacity) return;
+      if (worker.maxConcurrentOffers !== undefined && worker.offerCount >= worker.maxConcurrentOffers) return;
+      let best: { entry: IndexEntry; queueId: string; policy: PreparedPolicy } | undefined;
+      for (const queueId of worker.queues) {
+        const supervisor = this.supervisors.get(queueId);
+        const prepared = this.policyOf(queueId);
+        if (!supervisor || !prepared) continue;
+        const entry = supervisor
+          .getSnapshot()
+          .context.index.bestFor(worker, prepared.view.bypassSelectors, (candidate) => this.#mayOffer(candidate.jobId, workerId));
+        if (entry && (!best || dispatchesBefore(entry, best.entry))) best = { entry, queueId, policy: prepared };
+      }
+      if (!best) return;
+      const record = this.jobs.get(best.entry.jobId)!;
+      if (!this.#issueOffer(record, workerId, best.queueId, best.policy.policy)) return;
+      this.#parkIfFull(best.entry.jobId, best.queueId, best.policy.view.maxConcurrentOffers);
+    }
+  }
+
+  #mayOffer(jobId: string, workerId: string): boolean {
+    const offers = this.#jobOffers.get(jobId);
+    if (offers) for (const holder of offers.values()) if (holder === workerId) return false;
+    const retryAt = this.jobs.get(jobId)?.declines?.[workerId];
+    return retryAt === undefined || retryAt <= this.now();
+  }
+
+  #parkIfFull(jobId: string, queueId: string, maxConcurrentOffers: number): void {
+    const supervisor = this.supervisors.get(queueId);
+    const index = supervisor?.getSnapshot().context.index;
+    if (!supervisor || !index?.get(jobId)) return;
+    const full = (this.#jobOffers.get(jobId)?.size ?? 0) >= maxConcurrentOffers;
+    if (full && !index.isParked(jobId)) supervisor.send({ type: 'queue.park', jobId });
+    if (!full && index.isParked(jobId)) supervisor.send({ type: 'queue.unpark', jobId });
+  }
+
+  #jobView(record: JobRecord): JobView {
+    const job = record.context.job;
+    const offers = this.#jobOffers.get(job.id);
+    const declines = record.declines;
+    const now = this.now();
+    return {
+      id: job.id,
+      queueId: job.queueId ?? '',
+      channelId: job.channelId ?? '',
+      priority: job.priority,
+      enqueueSeq: record.enqueueSeq,
+      labels: job.labels,
+      selectors: activeSelectors(job),
+      offeredTo: offers ? new Set(offers.values()) : EMPTY_SET,
+      declinedBy: declines
+        ? new Set(Object.entries(declines).filter(([, retryAt]) => retryAt > now).map(([workerId]) => workerId))
+        : EMPTY_SET,
+    };
+  }
+
+  // ---------------------------------------------------------------- offers
+
+  /** Live offers of a job: offer id → worker id. */
+  offersOf(jobId: string): ReadonlyMap<string, string> {
+    return this.#jobOffers.get(jobId) ?? new Map();
+  }
+
+  /** Reserves the worker's capacity and issues an offer; false when the worker could not take it after all. */
+  #issueOffer(record: JobRecord, workerId: string, queueId: string, policy: DistributionPolicy): boolean {
+    const job = record.context.job;
+    const worker = this.workerContext(workerId);
+    const channel = worker?.channels.get(job.channelId ?? '');
+    if (!worker || !channel) return false;
+    const now = this.now();
+    const offerId = this.newId();
+    const expiresAt =
+      policy.offerExpiresAfterSeconds === undefined ? undefined : now + policy.offerExpiresAfterSeconds * 1000;
+    const held = { offerId, jobId: job.id, channelId: job.channelId ?? '', capacityCost: channel.capacityCostPerJob, offeredAt: now, expiresAt };
+    const after = this.sendWorker(workerId, { type: 'worker.reserve', offer: held });
+    if (!after.offers[offerId]) return false;
+    this.#startOffer({ ...held, workerId, queueId });
+    this.emit(
+      this.events.worker('RouterWorkerOfferIssued', workerId, job, {
+        queueId,
+        offerId,
+        jobPriority: job.priority,
+        workerLabels: after.labels,
+        workerTags: after.config.tags,
+        jobLabels: job.labels,
+        jobTags: job.tags,
+        offeredOn: new Date(now).toISOString(),
+        expiresOn: expiresAt === undefined ? undefined : new Date(expiresAt).toISOString(),
+      }),
+    );
+    return true;
+  }
+
+  /** Creates the offer actor, links it to its job and arms its expiry. Also used when restoring from the store. */
+  #startOffer(input: Omit<OfferContext, 'endedAt' | 'retryOfferAt'>): void {
+    const actor = createActor(offerMachine, { input }).start();
+    this.offers.set(input.offerId, actor);
+    let jobOffers = this.#jobOffers.get(input.jobId);
+    if (!jobOffers) this.#jobOffers.set(input.jobId, (jobOffers = new Map()));
+    jobOffers.set(input.offerId, input.workerId);
+    if (input.expiresAt !== undefined) this.deadlines.arm(`offer:${input.offerId}`, input.expiresAt);
+  }
+
+  /** Restores the live offers a stored worker holds. */
+  restoreOffers(worker: WorkerContext): void {
+    for (const held of Object.values(worker.offers)) {
+      const queueId = this.jobs.get(held.jobId)?.context.job.queueId ?? '';
+      this.#startOffer({ ...held, workerId: worker.id, queueId });
+    }
+  }
+
+  /**
+   * Ends a live offer: the offer actor takes its final state, the worker releases the capacity, the job may be
+   * offered again. `accepted` is handled by `acceptOffer`, which converts the capacity instead of releasing it.
+   */
+  endOffer(offerId: string, outcome: Exclude<OfferOutcome, 'accepted'>, at: number, retryOfferAt?: number): OfferContext | undefined {
+    const actor = this.offers.get(offerId);
+    if (!actor || actor.getSnapshot().status === 'done') return undefined;
+    const type = outcome === 'declined' ? 'offer.decline' : outcome === 'expired' ? 'offer.expire' : 'offer.revoke';
+    actor.send(type === 'offer.decline' ? { type, at, retryOfferAt } : { type, at });
+    if (actor.getSnapshot().status !== 'done') return undefined;
+    const offer = actor.getSnapshot().context;
+    this.#forgetOffer(offer, outcome);
+    this.sendWorker(offer.workerId, { type: 'worker.offerEnded', offerId, at });
+    const record = this.jobs.get(offer.jobId);
+    if (record) {
+      const eventType =
+        outcome === 'declined' ? 'RouterWorkerOfferDeclined' : outcome === 'expired' ? 'RouterWorkerOfferExpired' : 'RouterWorkerOfferRevoked';
+      this.emit(this.events.worker(eventType, offer.workerId, record.context.job, { queueId: offer.queueId, offerId }));
+      const policy = this.policyOf(offer.queueId);
+      if (policy) this.#parkIfFull(offer.jobId, offer.queueId, policy.view.maxConcurrentOffers);
+      this.#jobsToMatch.add(offer.jobId);
+      this.#passivateIfIdle(offer.jobId);
+    }
+    return offer;
+  }
+
+  /** Marks an offer accepted; the caller assigns the job. */
+  acceptOffer(offerId: string, at: number): OfferContext {
+    const actor = this.offers.get(offerId)!;
+    actor.send({ type: 'offer.accept', at });
+    const offer = actor.getSnapshot().context;
+    this.#forgetOffer(offer, 'accepted');
+    return offer;
+  }
+
+  /** Revokes every live offer of a job (it was accepted elsewhere, cancelled, moved or suspended). */
+  revokeOffersOfJob(jobId: string, at: number): void {
+    for (const offerId of [...this.offersOf(jobId).keys()]) this.endOffer(offerId, 'revoked', at);
+  }
+
+  expireOffer(offerId: string, at: number): void {
+    this.endOffer(offerId, 'expired', at);
+  }
+
+  #forgetOffer(offer: OfferContext, outcome: OfferOutcome): void {
+    this.offers.delete(offer.offerId);
+    this.deadlines.cancel(`offer:${offer.offerId}`);
+    const jobOffers = this.#jobOffers.get(offer.jobId);
+    jobOffers?.delete(offer.offerId);
+    if (jobOffers?.size === 0) this.#jobOffers.delete(offer.jobId);
+    this.endedOffers.set(offer.offerId, { workerId: offer.workerId, outcome });
+    if (this.endedOffers.size > ENDED_OFFER_MEMORY) {
+      const oldest = this.endedOffers.keys().next().value;
+      if (oldest !== undefined) this.endedOffers.delete(oldest);
+    }
+  }
+
+  /** Records a decline; with `retryOfferAt` the worker becomes eligible again then, otherwise never. */
+  recordDecline(jobId: string, workerId: string, retryOfferAt: number | undefined): void {
+    const record = this.jobs.get(jobId);
+    if (!record) return;
+    this.setDeclines(jobId, { ...record.declines, [workerId]: retryOfferAt ?? Infinity });
+    if (retryOfferAt !== undefined) this.deadlines.arm(`retry:${jobId}|${workerId}`, retryOfferAt);
+  }
+
+  /** A re-registered worker is eligible again for the jobs it declined (spec §3.3). */
+  clearDeclinesOf(workerId: string): void {
+    for (const [jobId, record] of this.jobs) {
+      if (record.declines?.[workerId] === undefined) continue;
+      const { [workerId]: _cleared, ...rest } = record.declines;
+      this.setDeclines(jobId, Object.keys(rest).length > 0 ? rest : undefined);
+      this.deadlines.cancel(`retry:${jobId}|${workerId}`);
+      this.#jobsToMatch.add(jobId);
+    }
+  }
+
+  #retryDecline(key: string): void {
+    const [jobId = '', workerId = ''] = key.split('|');
+    const record = this.jobs.get(jobId);
+    if (!record?.declines || record.declines[workerId] === undefined) return;
+    const { [workerId]: _retry, ...rest } = record.declines;
+    this.setDeclines(jobId, Object.keys(rest).length > 0 ? rest : undefined);
+    this.#jobsToMatch.add(jobId);
+  }
+
+  /** Remembers when a queue dispatched a job, for wait-time estimates. */
+  recordDispatch(queueId: string, waitedMs: number): void {
+    let estimator = this.waitEstimators.get(queueId);
+    if (!estimator) this.waitEstimators.set(queueId, (estimator = new WaitEstimator()));
+    estimator.record(this.now(), waitedMs);
+  }
+
+  /** Stops timers and actors; the store is closed by its owner. */
+  stop(): void {
+    this.deadlines.stop();
+    for (const actor of [...this.#liveJobs.values(), ...this.workers.values(), ...this.offers.values(), ...this.supervisors.values()])
+      actor.stop();
+  }
+}
+
+/** Requested and attached selectors that are still in force. */
+export function activeSelectors(job: JobData): SelectorView[] {
+  const selectors: SelectorView[] = [];
+  for (const list of [job.requestedWorkerSelectors, job.attachedWorkerSelectors])
+    for (const selector of list as RouterWorkerSelector[]) if (selector.status !== 'expired') selectors.push(selector);
+  return selectors;
+}
+
+function dispatchesBefore(a: IndexEntry, b: IndexEntry): boolean {
+  if (a.expedite !== b.expedite) return a.expedite;
+  if (a.priority !== b.priority) return a.priority > b.priority;
+  return a.enqueueSeq < b.enqueueSeq;
+}
+
+function* workerViews(actors: ReadonlySet<WorkerActor>): Generator<WorkerView> {
+  for (const actor of actors) {
+    const context = actor.getSnapshot().context;
+    if (context.usedCapacity < context.capacity) yield context;
+  }
+}
+
+/** A distribution policy as matching reads it, with Azure's defaults for an absent mode. */
+export function distributionView(policy: DistributionPolicy): DistributionView {
+  const mode = policy.mode ?? { kind: 'longestIdle', minConcurrentOffers: 1, maxConcurrentOffers: 1, bypassSelectors: false };
+  return {
+    kind: mode.kind,
+    minConcurrentOffers: mode.minConcurrentOffers,
+    maxConcurrentOffers: mode.maxConcurrentOffers,
+    bypassSelectors: mode.bypassSelectors,
+    descendingOrder: mode.kind === 'bestWorker' ? (mode.scoringRuleOptions?.descendingOrder ?? true) : true,
+  };
+}

@@ -1,0 +1,93 @@
+import { RouterError } from '../errors.ts';
+import type { RouterEvent, RouterEventType } from '../protocol/events.schemas.ts';
+import type { Store } from '../store/store.ts';
+
+/** Which events a subscriber wants; every present field must match. */
+export interface EventFilter {
+  readonly types?: readonly RouterEventType[] | undefined;
+  readonly jobId?: string | undefined;
+  readonly workerId?: string | undefined;
+  readonly queueId?: string | undefined;
+}
+
+export type EventListener = (event: RouterEvent) => void;
+
+/** Stops a subscription. */
+export type Unsubscribe = () => void;
+
+export function matchesFilter(event: RouterEvent, filter: EventFilter): boolean {
+  if (filter.types && !filter.types.includes(event.type)) return false;
+  const data = event.data;
+  if (filter.jobId !== undefined && data['jobId'] !== filter.jobId) return false;
+  if (filter.workerId !== undefined && data['workerId'] !== filter.workerId) return false;
+  if (filter.queueId !== undefined && data['queueId'] !== filter.queueId) return false;
+  return true;
+}
+
+/**
+ * Numbers events in commit order and delivers them. Numbers are given when a batch is committed, so listeners see
+ * events only after what caused them is durable, and always in sequence without gaps.
+ */
+export class EventLog {
+  readonly #store: Store;
+  readonly #listeners = new Set<{ filter: EventFilter; listener: EventListener }>();
+  #lastSequenceNumber: number;
+
+  constructor(store: Store, lastSequenceNumber: number) {
+    this.#store = store;
+    this.#lastSequenceNumber = lastSequenceNumber;
+  }
+
+  get lastSequenceNumber(): number {
+    return this.#lastSequenceNumber;
+  }
+
+  /** Gives each event its sequence number; called while building the batch that commits them. */
+  number(events: Array<Omit<RouterEvent, 'sequenceNumber'>>): RouterEvent[] {
+    return events.map((event) => ({ sequenceNumber: ++this.#lastSequenceNumber, ...event }));
+  }
+
+  /** Hands committed events to live subscribers. */
+  publish(events: readonly RouterEvent[]): void {
+    if (this.#listeners.size === 0) return;
+    for (const event of events)
+      for (const { filter, listener } of this.#listeners) if (matchesFilter(event, filter)) listener(event);
+  }
+
+  /**
+   * Live events from now on; with `fromSequence`, first every retained event from that number, then live ones, with
+   * nothing missed or repeated in between. Throws `EventsNoLongerAvailable` when `fromSequence` was pruned.
+   */
+  async subscribe(filter: EventFilter, listener: EventListener, fromSequence?: number): Promise<Unsubscribe> {
+    const entry = { filter, listener };
+    if (fromSequence === undefined || fromSequence > this.#lastSequenceNumber) {
+      this.#listeners.add(entry);
+      return () => this.#listeners.delete(entry);
+    }
+    if (fromSequence < this.#store.oldestRetainedSequence())
+      throw new RouterError(
+        'EventsNoLongerAvailable',
+        `events before ${this.#store.oldestRetainedSequence()} are no longer retained`,
+        'fromSequence',
+      );
+    // Buffer live events while the replay reads, then hand over at the seam without duplicates.
+    const pending: RouterEvent[] = [];
+    const buffering = { filter, listener: (event: RouterEvent) => pending.push(event) };
+    this.#listeners.add(buffering);
+    let next = fromSequence;
+    const until = this.#lastSequenceNumber;
+    while (next <= until) {
+      const page = await this.#store.readEvents(next, 1000);
+      if (page.length === 0) break;
+      for (const event of page) {
+        if (event.sequenceNumber > until) break;
+        if (matchesFilter(event, filter)) listener(event);
+        next = event.sequenceNumber + 1;
+      }
+    }
+    this.#listeners.delete(buffering);
+    for (const event of pending) if (event.sequenceNumber >= next) listener(event);
+    this.#listeners.add(entry);
+    return () => this.#listeners.delete(entry);
+  }
+}

@@ -1,0 +1,210 @@
+import type { Engine, StoredResource } from '../engine/engine.ts';
+import { RouterError } from '../errors.ts';
+import type { ClassificationPolicy } from '../protocol/classification-policy.schemas.ts';
+import type { DistributionPolicy } from '../protocol/distribution-policy.schemas.ts';
+import type { ExceptionPolicy } from '../protocol/exception-policy.schemas.ts';
+import type { RouterQueue } from '../protocol/queue.schemas.ts';
+import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
+import { validateRule } from '../rules/validate-rules.ts';
+import { createActor } from 'xstate';
+import { queueMachine } from '../../machines/queue.machine.ts';
+import { paginate, type Page, type PageRequest } from './paging.ts';
+import { checkPreconditions, type Preconditions } from './preconditions.ts';
+
+type AdminKind = 'distributionPolicy' | 'queue' | 'classificationPolicy' | 'exceptionPolicy';
+
+interface AdminResources {
+  distributionPolicy: DistributionPolicy;
+  queue: RouterQueue;
+  classificationPolicy: ClassificationPolicy;
+  exceptionPolicy: ExceptionPolicy;
+}
+
+/** What differs between the four administration resources; the operations themselves are shared. */
+interface AdminSpec<K extends AdminKind> {
+  readonly kind: K;
+  readonly label: string;
+  readonly idField: string;
+  readonly map: (engine: Engine) => Map<string, StoredResource<AdminResources[K]>>;
+  /** Checks references and rules; may normalise the fields (implicit labels, generated ids). */
+  readonly prepare: (engine: Engine, id: string, fields: WritableOf<K>) => WritableOf<K>;
+  /** Reacts to a committed change (inside the command). */
+  readonly afterUpsert?: (engine: Engine, id: string, created: boolean) => void;
+  /** Throws when something still uses the resource. */
+  readonly beforeDelete: (engine: Engine, id: string) => void;
+  readonly afterDelete?: (engine: Engine, id: string) => void;
+}
+
+export interface UpsertResult<T> {
+  readonly resource: T;
+  readonly created: boolean;
+}
+
+function requireExists(exists: boolean, what: string, id: string, target: string): void {
+  if (!exists) throw new RouterError('ReferenceNotFound', `${what} ${id} does not exist`, target);
+}
+
+function render<K extends AdminKind>(stored: StoredResource<AdminResources[K]>): AdminResources[K] {
+  return { ...stored.resource, etag: stored.etag };
+}
+
+function queuesUsing(engine: Engine, field: 'distributionPolicyId' | 'exceptionPolicyId', id: string): boolean {
+  for (const { resource } of engine.queues.values()) if (resource[field] === id) return true;
+  return false;
+}
+
+const TERMINAL = new Set(['closed', 'cancelled']);
+
+export const distributionPolicies: AdminSpec<'distributionPolicy'> = {
+  kind: 'distributionPolicy',
+  label: 'distribution policy',
+  idField: 'distributionPolicyId',
+  map: (engine) => engine.distributionPolicies,
+  prepare: (_engine, _id, fields) => {
+    if (fields.mode?.kind === 'bestWorker') validateRule(fields.mode.scoringRule, 'mode.scoringRule');
+    return fields;
+  },
+  afterUpsert: (engine, id) => {
+    for (const [queueId, { resource }] of engine.queues) if (resource.distributionPolicyId === id) engine.matchQueue(queueId);
+  },
+  beforeDelete: (engine, id) => {
+    if (queuesUsing(engine, 'distributionPolicyId', id))
+      throw new RouterError('QueueExistsWithDistributionPolicy', `a queue uses distribution policy ${id}`);
+  },
+};
+
+export const queues: AdminSpec<'queue'> = {
+  kind: 'queue',
+  label: 'queue',
+  idField: 'queueId',
+  map: (engine) => engine.queues,
+  prepare: (engine, id, fields) => {
+    if (fields.distributionPolicyId !== undefined)
+      requireExists(engine.distributionPolicies.has(fields.distributionPolicyId), 'distribution policy', fields.distributionPolicyId, 'distributionPolicyId');
+    if (fields.exceptionPolicyId !== undefined)
+      requireExists(engine.exceptionPolicies.has(fields.exceptionPolicyId), 'exception policy', fields.exceptionPolicyId, 'exceptionPolicyId');
+    return { ...fields, labels: { ...fields.labels, Id: id } };
+  },
+  afterUpsert: (engine, id, created) => {
+    if (created) engine.supervisors.set(id, createActor(queueMachine, { input: { queueId: id } }).start());
+    engine.matchQueue(id);
+  },
+  beforeDelete: (engine, id) => {
+    const reasons: string[] = [];
+    for (const record of engine.jobs.values())
+      if (record.context.job.queueId === id && !TERMINAL.has(record.status)) {
+        reasons.push('There is active job with this queue');
+        break;
+      }
+    for (const { resource } of engine.classificationPolicies.values())
+      if (resource.fallbackQueueId === id) {
+        reasons.push('There is classification policy with this queue as fallback queue');
+        break;
+      }
+    for (const actor of engine.workers.values())
+      if (actor.getSnapshot().context.queues.has(id)) {
+        reasons.push('There is an assigned worker to this queue');
+        break;
+      }
+    if (reasons.length > 0) throw new RouterError('QueueInUse', `Validation failed: ${reasons.map((r) => `-- : ${r}`).join(' ')}`);
+  },
+  afterDelete: (engine, id) => {
+    engine.supervisors.get(id)?.stop();
+    engine.supervisors.delete(id);
+  },
+};
+
+export const classificationPolicies: AdminSpec<'classificationPolicy'> = {
+  kind: 'classificationPolicy',
+  label: 'classification policy',
+  idField: 'classificationPolicyId',
+  map: (engine) => engine.classificationPolicies,
+  prepare: (engine, _id, fields) => {
+    if (fields.fallbackQueueId !== undefined)
+      requireExists(engine.queues.has(fields.fallbackQueueId), 'queue', fields.fallbackQueueId, 'fallbackQueueId');
+    validateRule(fields.prioritizationRule, 'prioritizationRule');
+    fields.queueSelectorAttachments.forEach((attachment, i) => {
+      if (attachment.kind === 'conditional') validateRule(attachment.condition, `queueSelectorAttachments.${i}.condition`);
+      if (attachment.kind === 'ruleEngine') validateRule(attachment.rule, `queueSelectorAttachments.${i}.rule`);
+    });
+    fields.workerSelectorAttachments.forEach((attachment, i) => {
+      if (attachment.kind === 'conditional') validateRule(attachment.condition, `workerSelectorAttachments.${i}.condition`);
+      if (attachment.kind === 'ruleEngine') validateRule(attachment.rule, `workerSelectorAttachments.${i}.rule`);
+    });
+    return fields;
+  },
+  beforeDelete: (engine, id) => {
+    for (const record of engine.jobs.values())
+      if (record.context.job.classificationPolicyId === id && !TERMINAL.has(record.status))
+        throw new RouterError('ActiveJobWithClassificationPolicyExist', `an active job uses classification policy ${id}`);
+  },
+};
+
+export const exceptionPolicies: AdminSpec<'exceptionPolicy'> = {
+  kind: 'exceptionPolicy',
+  label: 'exception policy',
+  idField: 'exceptionPolicyId',
+  map: (engine) => engine.exceptionPolicies,
+  prepare: (engine, _id, fields) => {
+    const exceptionRules = fields.exceptionRules.map((rule, r) => ({
+      ...rule,
+      actions: rule.actions.map((action, a) => {
+        const target = `exceptionRules.${r}.actions.${a}`;
+        if (action.kind === 'manualReclassify' && action.queueId !== undefined)
+          requireExists(engine.queues.has(action.queueId), 'queue', action.queueId, `${target}.queueId`);
+        if (action.kind === 'reclassify' && action.classificationPolicyId !== undefined)
+          requireExists(engine.classificationPolicies.has(action.classificationPolicyId), 'classification policy', action.classificationPolicyId, `${target}.classificationPolicyId`);
+        // Azure generates an id for an action that has none.
+        return action.id === undefined ? { ...action, id: engine.newId() } : action;
+      }),
+    }));
+    return { ...fields, exceptionRules };
+  },
+  beforeDelete: (engine, id) => {
+    if (queuesUsing(engine, 'exceptionPolicyId', id))
+      throw new RouterError('QueueExistsWithExceptionPolicy', `a queue uses exception policy ${id}`);
+  },
+};
+
+/** Create-or-update by merge patch, with the caller's preconditions. */
+export function upsertAdmin<K extends AdminKind>(
+  engine: Engine,
+  spec: AdminSpec<K>,
+  id: string,
+  body: unknown,
+  conditions?: Preconditions,
+): Promise<UpsertResult<AdminResources[K]>> {
+  const map = spec.map(engine);
+  const current = map.get(id);
+  checkPreconditions(current, conditions);
+  const patched = patchWritable(spec.kind, current ? writableOf(spec.kind, current.resource) : undefined, body);
+  const fields = spec.prepare(engine, id, patched);
+  return engine.command(() => {
+    const stored = { resource: { id, ...fields } as unknown as AdminResources[K], ...engine.nextVersion() };
+    map.set(id, stored);
+    engine.touch(spec.kind, id);
+    spec.afterUpsert?.(engine, id, !current);
+    return { resource: render(stored), created: !current };
+  });
+}
+
+export function getAdmin<K extends AdminKind>(engine: Engine, spec: AdminSpec<K>, id: string): AdminResources[K] {
+  const stored = spec.map(engine).get(id);
+  if (!stored) throw new RouterError('NotFound', `${spec.label} ${id} does not exist`, spec.idField);
+  return render(stored);
+}
+
+export function deleteAdmin<K extends AdminKind>(engine: Engine, spec: AdminSpec<K>, id: string): Promise<void> {
+  const map = spec.map(engine);
+  if (!map.has(id)) throw new RouterError('NotFound', `${spec.label} ${id} does not exist`, spec.idField);
+  spec.beforeDelete(engine, id);
+  return engine.command(() => {
+    map.delete(id);
+    engine.forget(spec.kind, id);
+    spec.afterDelete?.(engine, id);
+  });
+}
+
+export function listAdmin<K extends AdminKind>(engine: Engine, spec: AdminSpec<K>, request: PageRequest): Page<AdminResources[K]> {
+  return paginate(spec.map(engine).values(), request, render);
+}

@@ -1,0 +1,373 @@
+import type { JobData, JobEvent } from '../../machines/job.machine.ts';
+import type { Engine, JobRecord } from '../engine/engine.ts';
+import { eventSelector, eventStatus } from '../engine/event-data.ts';
+import { RouterError } from '../errors.ts';
+import type {
+  CancelJobOptions,
+  CloseJobOptions,
+  CompleteJobOptions,
+  UnassignJobOptions,
+  UnassignJobResult,
+} from '../protocol/actions.schemas.ts';
+import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
+import type { RouterJob, RouterJobPositionDetails, RouterJobStatus, RouterJobStatusSelector } from '../protocol/job.schemas.ts';
+import type { RouterQueueStatistics } from '../protocol/queue.schemas.ts';
+import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
+import type { UpsertResult } from './admin.ts';
+import { paginate, where, type Page, type PageRequest } from './paging.ts';
+import { checkPreconditions, type Preconditions } from './preconditions.ts';
+
+const TERMINAL: ReadonlySet<RouterJobStatus> = new Set(['closed', 'cancelled']);
+
+/** The wire form of a stored job. */
+export function renderJob(record: JobRecord): RouterJob {
+  return { etag: record.etag, ...record.context.job, status: record.status };
+}
+
+function requireJob(engine: Engine, jobId: string): JobRecord {
+  const record = engine.job(jobId);
+  if (!record) throw new RouterError('NotFound', `job ${jobId} does not exist`, 'jobId');
+  return record;
+}
+
+/** Refuses a command the job's machine would not accept in its current state. */
+function requireTransition(engine: Engine, record: JobRecord, event: JobEvent, action: string): void {
+  if (!engine.canSendJob(record.context.job.id, event))
+    throw new RouterError('InvalidJobState', `cannot ${action} job ${record.context.job.id} while it is ${record.status}`, 'status');
+}
+
+/** Sets `status`/`expiresAt` on selectors that expire, and `addedAt` on notes that lack it. */
+function stampTimes(fields: WritableOf<'job'>, now: number): WritableOf<'job'> {
+  return {
+    ...fields,
+    requestedWorkerSelectors: fields.requestedWorkerSelectors.map((selector) => stampSelector(selector, now)),
+    notes: fields.notes.map((note) => (note.addedAt ? note : { ...note, addedAt: new Date(now).toISOString() })),
+  };
+}
+
+function stampSelector(selector: RouterWorkerSelector, now: number): RouterWorkerSelector {
+  if (selector.expiresAfterSeconds === undefined) return { ...selector, status: selector.status ?? 'active' };
+  if (selector.expiresAt !== undefined) return selector;
+  return { ...selector, status: 'active', expiresAt: new Date(now + selector.expiresAfterSeconds * 1000).toISOString() };
+}
+
+function checkReferences(engine: Engine, fields: WritableOf<'job'>, previous: JobData | undefined): void {
+  if (fields.queueId !== undefined && fields.queueId !== previous?.queueId && !engine.queues.has(fields.queueId))
+    throw new RouterError('ReferenceNotFound', `queue ${fields.queueId} does not exist`, 'queueId');
+  if (
+    fields.classificationPolicyId !== undefined &&
+    fields.classificationPolicyId !== previous?.classificationPolicyId &&
+    !engine.classificationPolicies.has(fields.classificationPolicyId)
+  )
+    throw new RouterError('ReferenceNotFound', `classification policy ${fields.classificationPolicyId} does not exist`, 'classificationPolicyId');
+}
+
+/** Puts a job on its way after creation or activation: into its queue, or into waiting, as its matching mode says. */
+export function route(engine: Engine, jobId: string): void {
+  const record = engine.job(jobId)!;
+  const at = engine.now();
+  const mode = record.context.job.matchingMode;
+  if (mode.kind === 'queueAndMatch') return enqueue(engine, jobId);
+  if (mode.kind === 'suspend') {
+    const after = engine.sendJob(jobId, { type: 'job.suspend', at });
+    engine.emit(waitingForActivation(engine, after));
+    return;
+  }
+  engine.sendJob(jobId, { type: 'job.schedule', at });
+  const scheduleAt = Date.parse(mode.scheduleAt);
+  engine.sendJob(jobId, { type: 'job.scheduleArmed', at });
+  engine.deadlines.arm(`schedule:${jobId}`, Math.max(scheduleAt, at));
+}
+
+/** Moves a job into `queued` and into its queue's dispatch order. */
+export function enqueue(engine: Engine, jobId: string): void {
+  const at = engine.now();
+  const record = engine.sendJob(jobId, { type: 'job.enqueue', at });
+  engine.enqueue(jobId);
+  const job = record.context.job;
+  engine.emit(
+    engine.events.job('RouterJobQueued', job, {
+      priority: job.priority,
+      requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
+      attachedWorkerSelectors: job.attachedWorkerSelectors.map(eventSelector),
+    }, `/queue/${job.queueId ?? ''}`),
+  );
+}
+
+function waitingForActivation(engine: Engine, record: JobRecord) {
+  const job = record.context.job;
+  return engine.events.job('RouterJobWaitingForActivation', job, {
+    priority: job.priority,
+    expiredAttachedWorkerSelectors: job.attachedWorkerSelectors.filter((s) => s.status === 'expired').map(eventSelector),
+    expiredRequestedWorkerSelectors: job.requestedWorkerSelectors.filter((s) => s.status === 'expired').map(eventSelector),
+    scheduledOn: job.scheduledAt,
+    unavailableForMatching: true,
+  });
+}
+
+/** `scheduleAt` came: the job waits for activation (spec §3.1). */
+export function scheduleDue(engine: Engine, jobId: string, at: number): void {
+  const record = engine.job(jobId);
+  if (record?.status !== 'scheduled') return;
+  engine.emit(waitingForActivation(engine, engine.sendJob(jobId, { type: 'job.scheduleDue', at })));
+}
+
+/** A job leaves matching: its offers are revoked and it leaves its queue's dispatch order. */
+function withdraw(engine: Engine, record: JobRecord, at: number): void {
+  engine.revokeOffersOfJob(record.context.job.id, at);
+  engine.dequeue(record.context.job.id, record.context.job.queueId);
+}
+
+export function upsertJob(engine: Engine, jobId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<RouterJob>> {
+  const existing = engine.job(jobId);
+  checkPreconditions(existing, conditions);
+  const now = engine.now();
+  const fields = stampTimes(patchWritable('job', existing ? writableOf('job', existing.context.job) : undefined, body), now);
+  checkReferences(engine, fields, existing?.context.job);
+  if (!existing) return createJob(engine, jobId, fields);
+  return updateJob(engine, existing, fields);
+}
+
+function createJob(engine: Engine, jobId: string, fields: WritableOf<'job'>): Promise<UpsertResult<RouterJob>> {
+  if (fields.channelId === undefined) throw new RouterError('InvalidRequest', 'channelId is required', 'channelId');
+  if (fields.queueId === undefined && fields.classificationPolicyId === undefined)
+    throw new RouterError('InvalidRequest', 'a job needs a queueId or a classificationPolicyId', 'queueId');
+  if (fields.classificationPolicyId !== undefined)
+    throw new RouterError('InvalidRequest', 'classification is not available yet', 'classificationPolicyId');
+  return engine.command(() => {
+    const record = engine.createJob({ id: jobId, ...fields, attachedWorkerSelectors: [], assignments: {} });
+    const job = record.context.job;
+    engine.emit(
+      engine.events.job('RouterJobReceived', job, {
+        jobStatus: eventStatus(job.matchingMode.kind === 'queueAndMatch' ? 'queued' : 'waitingForActivation'),
+        classificationPolicyId: job.classificationPolicyId,
+        priority: job.priority,
+        requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
+        scheduledOn: job.matchingMode.kind === 'scheduleAndSuspend' ? job.matchingMode.scheduleAt : undefined,
+        unavailableForMatching: job.matchingMode.kind !== 'queueAndMatch',
+      }),
+    );
+    // The response shows the job as created; queueing follows in the same commit, as Azure's asynchronous step.
+    const resource = renderJob(record);
+    route(engine, jobId);
+    return { resource, created: true };
+  });
+}
+
+function updateJob(engine: Engine, existing: JobRecord, fields: WritableOf<'job'>): Promise<UpsertResult<RouterJob>> {
+  const jobId = existing.context.job.id;
+  const previous = existing.context.job;
+  if (fields.matchingMode.kind === 'scheduleAndSuspend' && previous.matchingMode.kind !== 'scheduleAndSuspend')
+    throw new RouterError('InvalidJobState', 'a job can be scheduled only when it is created', 'matchingMode');
+  return engine.command(() => {
+    const at = engine.now();
+    const record = engine.sendJob(jobId, { type: 'job.update', changes: fields, at });
+    const job = record.context.job;
+    const modeChanged = job.matchingMode.kind !== previous.matchingMode.kind;
+    if (record.status === 'queued' && (job.queueId !== previous.queueId || (modeChanged && job.matchingMode.kind !== 'queueAndMatch'))) {
+      withdraw(engine, { ...record, context: { ...record.context, job: previous } }, at);
+      if (job.matchingMode.kind === 'queueAndMatch') enqueue(engine, jobId);
+      else route(engine, jobId);
+    } else if (record.status === 'queued') {
+      engine.reindex(jobId);
+    } else if (modeChanged && job.matchingMode.kind === 'queueAndMatch' && (record.status === 'waitingForActivation' || record.status === 'scheduled')) {
+      engine.deadlines.cancel(`schedule:${jobId}`);
+      enqueue(engine, jobId);
+    }
+    return { resource: renderJob(engine.job(jobId)!), created: false };
+  });
+}
+
+export function getJob(engine: Engine, jobId: string): RouterJob {
+  return renderJob(requireJob(engine, jobId));
+}
+
+export function deleteJob(engine: Engine, jobId: string): Promise<void> {
+  const record = requireJob(engine, jobId);
+  if (!TERMINAL.has(record.status))
+    throw new RouterError('JobNotTerminal', `job ${jobId} is ${record.status}; cancel or close it before deleting`, 'status');
+  return engine.command(() => {
+    engine.deleteJob(jobId);
+    engine.emit(engine.events.job('RouterJobDeleted', record.context.job));
+  });
+}
+
+export interface ListJobsRequest extends PageRequest {
+  readonly status?: RouterJobStatusSelector | undefined;
+  readonly queueId?: string | undefined;
+  readonly channelId?: string | undefined;
+  readonly classificationPolicyId?: string | undefined;
+  /** ISO date-time: jobs scheduled at or before. */
+  readonly scheduledBefore?: string | undefined;
+  /** ISO date-time: jobs scheduled at or after. */
+  readonly scheduledAfter?: string | undefined;
+}
+
+export function listJobs(engine: Engine, request: ListJobsRequest): Page<RouterJob> {
+  const status = request.status ?? 'all';
+  const before = request.scheduledBefore === undefined ? undefined : Date.parse(request.scheduledBefore);
+  const after = request.scheduledAfter === undefined ? undefined : Date.parse(request.scheduledAfter);
+  const keep = (record: JobRecord): boolean => {
+    const job = record.context.job;
+    if (status === 'active' ? TERMINAL.has(record.status) : status !== 'all' && record.status !== status) return false;
+    if (request.queueId !== undefined && job.queueId !== request.queueId) return false;
+    if (request.channelId !== undefined && job.channelId !== request.channelId) return false;
+    if (request.classificationPolicyId !== undefined && job.classificationPolicyId !== request.classificationPolicyId) return false;
+    if (before !== undefined || after !== undefined) {
+      const scheduled = job.scheduledAt === undefined ? undefined : Date.parse(job.scheduledAt);
+      if (scheduled === undefined) return false;
+      if (before !== undefined && scheduled > before) return false;
+      if (after !== undefined && scheduled < after) return false;
+    }
+    return true;
+  };
+  return paginate(where(engine.jobs.values(), keep), request, renderJob);
+}
+
+export function cancelJob(engine: Engine, jobId: string, options: CancelJobOptions = {}): Promise<Record<string, never>> {
+  const record = requireJob(engine, jobId);
+  const event = { type: 'job.cancel', at: engine.now(), note: options.note, dispositionCode: options.dispositionCode } as const;
+  requireTransition(engine, record, event, 'cancel');
+  return engine.command(() => {
+    const at = engine.now();
+    withdraw(engine, record, at);
+    releaseAssignment(engine, record, at);
+    const after = engine.sendJob(jobId, { ...event, at });
+    for (const prefix of ['schedule', 'close']) engine.deadlines.cancel(`${prefix}:${jobId}`);
+    engine.emit(
+      engine.events.job('RouterJobCancelled', after.context.job, {
+        note: options.note,
+        dispositionCode: after.context.job.dispositionCode,
+      }, `/disposition/${after.context.job.dispositionCode ?? ''}`),
+    );
+    return {};
+  });
+}
+
+/** Frees the worker capacity an assignment holds. */
+function releaseAssignment(engine: Engine, record: JobRecord, at: number): void {
+  const assignmentId = record.context.assignmentId;
+  const workerId = assignmentId === undefined ? undefined : record.context.job.assignments[assignmentId]?.workerId;
+  if (assignmentId === undefined || workerId === undefined || !engine.workers.has(workerId)) return;
+  engine.sendWorker(workerId, { type: 'worker.release', assignmentId, at });
+}
+
+/** Finds the job and checks the assignment is the one in force. */
+function requireAssignment(engine: Engine, jobId: string, assignmentId: string): { record: JobRecord; workerId: string } {
+  const record = requireJob(engine, jobId);
+  const assignment = record.context.job.assignments[assignmentId];
+  if (!assignment) throw new RouterError('AssignmentNotFound', `job ${jobId} has no assignment ${assignmentId}`, 'assignmentId');
+  if (record.context.assignmentId !== assignmentId || assignment.closedAt !== undefined)
+    throw new RouterError('AssignmentNotActive', `assignment ${assignmentId} of job ${jobId} is no longer in force`, 'assignmentId');
+  return { record, workerId: assignment.workerId ?? '' };
+}
+
+export function completeJob(engine: Engine, jobId: string, assignmentId: string, options: CompleteJobOptions = {}): Promise<Record<string, never>> {
+  const { record, workerId } = requireAssignment(engine, jobId, assignmentId);
+  const event = { type: 'job.complete', assignmentId, at: engine.now(), note: options.note } as const;
+  requireTransition(engine, record, event, 'complete');
+  return engine.command(() => {
+    const after = engine.sendJob(jobId, { ...event, at: engine.now() });
+    engine.emit(engine.events.job('RouterJobCompleted', after.context.job, { assignmentId, workerId }, `/assignment/${assignmentId}`));
+    return {};
+  });
+}
+
+export function closeJob(engine: Engine, jobId: string, assignmentId: string, options: CloseJobOptions = {}): Promise<Record<string, never>> {
+  const { record } = requireAssignment(engine, jobId, assignmentId);
+  const now = engine.now();
+  const closeAt = options.closeAt === undefined ? undefined : Date.parse(options.closeAt);
+  const deferred = closeAt !== undefined && closeAt > now;
+  const event: JobEvent = deferred
+    ? { type: 'job.deferClose', assignmentId, closeAt, at: now, dispositionCode: options.dispositionCode, note: options.note }
+    : { type: 'job.close', assignmentId, at: now, dispositionCode: options.dispositionCode, note: options.note };
+  requireTransition(engine, record, event, 'close');
+  return engine.command(() => {
+    engine.sendJob(jobId, { ...event, at: engine.now() });
+    if (deferred) engine.deadlines.arm(`close:${jobId}`, closeAt);
+    else finishClose(engine, record, assignmentId);
+    return {};
+  });
+}
+
+/** The close takes effect: capacity is released and `RouterJobClosed` emitted. */
+function finishClose(engine: Engine, before: JobRecord, assignmentId: string): void {
+  const at = engine.now();
+  releaseAssignment(engine, before, at);
+  const job = engine.job(before.context.job.id)!.context.job;
+  const workerId = job.assignments[assignmentId]?.workerId;
+  engine.emit(
+    engine.events.job('RouterJobClosed', job, { assignmentId, workerId, dispositionCode: job.dispositionCode }, `/assignment/${assignmentId}`),
+  );
+}
+
+/** A deferred close is due. */
+export function closeDue(engine: Engine, jobId: string, at: number): void {
+  const record = engine.job(jobId);
+  const assignmentId = record?.context.assignmentId;
+  if (!record || assignmentId === undefined || !engine.canSendJob(jobId, { type: 'job.closeDue', at })) return;
+  engine.sendJob(jobId, { type: 'job.closeDue', at });
+  finishClose(engine, record, assignmentId);
+}
+
+export function unassignJob(engine: Engine, jobId: string, assignmentId: string, options: UnassignJobOptions = {}): Promise<UnassignJobResult> {
+  const { record, workerId } = requireAssignment(engine, jobId, assignmentId);
+  const suspendMatching = options.suspendMatching ?? false;
+  if (record.status !== 'assigned')
+    throw new RouterError('InvalidJobState', `cannot unassign job ${jobId} while it is ${record.status}`, 'status');
+  if (!engine.canSendJob(jobId, { type: 'job.unassign', assignmentId, suspendMatching, at: engine.now() }))
+    throw new RouterError('UnassignLimitReached', `job ${jobId} was already unassigned ${record.context.unassignmentCount} times`);
+  return engine.command(() => {
+    const at = engine.now();
+    releaseAssignment(engine, record, at);
+    const after = engine.sendJob(jobId, { type: 'job.unassign', assignmentId, suspendMatching, at });
+    engine.emit(engine.events.job('RouterJobUnassigned', after.context.job, { assignmentId, workerId }, `/assignment/${assignmentId}`));
+    if (after.status === 'queued') {
+      engine.enqueue(jobId);
+      const job = after.context.job;
+      engine.emit(engine.events.job('RouterJobQueued', job, {
+        priority: job.priority,
+        requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
+        attachedWorkerSelectors: job.attachedWorkerSelectors.map(eventSelector),
+      }, `/queue/${job.queueId ?? ''}`));
+    } else engine.emit(waitingForActivation(engine, after));
+    return { jobId, unassignmentCount: after.context.unassignmentCount };
+  });
+}
+
+export function getInQueuePosition(engine: Engine, jobId: string): RouterJobPositionDetails {
+  const record = requireJob(engine, jobId);
+  const queueId = record.context.job.queueId;
+  const index = queueId === undefined ? undefined : engine.supervisors.get(queueId)?.getSnapshot().context.index;
+  const position = index?.position(jobId);
+  if (queueId === undefined || !index || position === undefined)
+    throw new RouterError('JobNotInQueue', `job ${jobId} is ${record.status}, not waiting in a queue`, 'status');
+  const minutes = engine.waitEstimators.get(queueId)?.minutesFor(position - 1, engine.now());
+  return { jobId, position, queueId, queueLength: index.size, ...(minutes === undefined ? {} : { estimatedWaitTimeMinutes: minutes }) };
+}
+
+export function getQueueStatistics(engine: Engine, queueId: string): RouterQueueStatistics {
+  const supervisor = engine.supervisors.get(queueId);
+  if (!supervisor) throw new RouterError('NotFound', `queue ${queueId} does not exist`, 'queueId');
+  const index = supervisor.getSnapshot().context.index;
+  const now = engine.now();
+  const oldest = index.oldest();
+  const estimator = engine.waitEstimators.get(queueId);
+  const estimated: Record<string, number> = {};
+  if (estimator) {
+    // A job of priority p waits behind every job of priority p or higher.
+    const counts = [...index.countByPriority()].sort(([a], [b]) => b - a);
+    let ahead = 0;
+    for (const [priority, count] of counts) {
+      ahead += count;
+      const minutes = estimator.minutesFor(ahead - 1, now);
+      if (minutes !== undefined) estimated[String(priority)] = Math.ceil(minutes);
+    }
+  }
+  return {
+    queueId,
+    length: index.size,
+    ...(Object.keys(estimated).length > 0 ? { estimatedWaitTimeMinutes: estimated } : {}),
+    ...(oldest ? { longestJobWaitTimeMinutes: (now - oldest.enqueuedAt) / 60_000 } : {}),
+  };
+}

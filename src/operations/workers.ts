@@ -1,0 +1,207 @@
+import type { WorkerConfig, WorkerContext } from '../../machines/worker.machine.ts';
+import type { Engine } from '../engine/engine.ts';
+import { RouterError } from '../errors.ts';
+import { hasRoomFor, loadRatio } from '../matching/capacity.ts';
+import type { AcceptJobOfferResult, DeclineJobOfferOptions } from '../protocol/actions.schemas.ts';
+import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
+import type { RouterWorker, RouterWorkerState } from '../protocol/worker.schemas.ts';
+import type { UpsertResult } from './admin.ts';
+import { paginate, where, type Page, type PageRequest } from './paging.ts';
+import { checkPreconditions, type Preconditions } from './preconditions.ts';
+
+const iso = (at: number) => new Date(at).toISOString();
+
+/** The wire form of a worker. */
+export function renderWorker(engine: Engine, workerId: string): RouterWorker {
+  const record = engine.workerRecord(workerId)!;
+  const { context } = record;
+  return {
+    etag: record.etag,
+    id: workerId,
+    ...context.config,
+    queues: [...context.config.queues],
+    channels: [...context.config.channels],
+    state: record.state,
+    offers: Object.values(context.offers).map((offer) => ({
+      offerId: offer.offerId,
+      jobId: offer.jobId,
+      capacityCost: offer.capacityCost,
+      offeredAt: iso(offer.offeredAt),
+      ...(offer.expiresAt === undefined ? {} : { expiresAt: iso(offer.expiresAt) }),
+    })),
+    assignedJobs: Object.values(context.assignments).map((assignment) => ({
+      assignmentId: assignment.assignmentId,
+      jobId: assignment.jobId,
+      capacityCost: assignment.capacityCost,
+      assignedAt: iso(assignment.assignedAt),
+    })),
+    loadRatio: loadRatio(context),
+  };
+}
+
+function requireWorker(engine: Engine, workerId: string): WorkerContext {
+  const context = engine.workerContext(workerId);
+  if (!context) throw new RouterError('NotFound', `worker ${workerId} does not exist`, 'workerId');
+  return context;
+}
+
+/** Names of the properties that changed, in Event Grid's preview vocabulary (`RouterWorkerUpdated`). */
+function updatedProperties(before: WorkerConfig, after: WorkerConfig): string[] {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const changed: string[] = [];
+  if (before.availableForOffers !== after.availableForOffers) changed.push('AvailableForOffers');
+  if (before.capacity !== after.capacity) changed.push('TotalCapacity');
+  if (!same(before.queues, after.queues)) changed.push('QueueAssignments');
+  if (!same(before.labels, after.labels)) changed.push('Labels');
+  if (!same(before.tags, after.tags)) changed.push('Tags');
+  if (!same(before.channels, after.channels)) changed.push('ChannelConfigurations');
+  return changed;
+}
+
+export function upsertWorker(engine: Engine, workerId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<RouterWorker>> {
+  const existing = engine.workerContext(workerId);
+  checkPreconditions(existing ? engine.workerVersions.get(workerId) : undefined, conditions);
+  const fields: WritableOf<'worker'> = patchWritable('worker', existing ? writableOf('worker', existing.config) : undefined, body);
+  fields.queues.forEach((queueId, i) => {
+    if (!engine.queues.has(queueId)) throw new RouterError('ReferenceNotFound', `queue ${queueId} does not exist`, `queues.${i}`);
+  });
+  const config: WorkerConfig = { ...fields, labels: { ...fields.labels, Id: workerId } };
+  return engine.command(() => {
+    const at = engine.now();
+    const before = existing ?? engine.createWorker(workerId, { ...config, availableForOffers: false }).getSnapshot().context;
+    const stateBefore = engine.workerRecord(workerId)?.state ?? 'inactive';
+    revokeOffersThatNoLongerFit(engine, before, config, at);
+    const after = engine.sendWorker(workerId, { type: 'worker.configure', config, at });
+    if (!existing) engine.workerVersions.set(workerId, engine.nextVersion());
+    const stateAfter = engine.workerRecord(workerId)!.state;
+    announce(engine, before.config, after, stateBefore, stateAfter, !existing);
+    return { resource: renderWorker(engine, workerId), created: !existing };
+  });
+}
+
+/** Deregistering revokes every offer; leaving a queue or channel revokes the offers that came from it. */
+function revokeOffersThatNoLongerFit(engine: Engine, worker: WorkerContext, config: WorkerConfig, at: number): void {
+  for (const offer of Object.values(worker.offers)) {
+    const queueId = engine.job(offer.jobId)?.context.job.queueId;
+    const fits =
+      config.availableForOffers &&
+      queueId !== undefined &&
+      config.queues.includes(queueId) &&
+      config.channels.some((channel) => channel.channelId === offer.channelId);
+    if (!fits) engine.endOffer(offer.offerId, 'revoked', at);
+  }
+}
+
+function announce(
+  engine: Engine,
+  previous: WorkerConfig,
+  after: WorkerContext,
+  stateBefore: RouterWorkerState,
+  stateAfter: RouterWorkerState,
+  created: boolean,
+): void {
+  const wasActive = stateBefore === 'active';
+  const isActive = stateAfter === 'active';
+  if (!wasActive && isActive) {
+    engine.emit(engine.events.workerRegistration('RouterWorkerRegistered', after, engine.queuesById()));
+    engine.clearDeclinesOf(after.id);
+  } else if (wasActive && !isActive) {
+    engine.emit(engine.events.worker('RouterWorkerDeregistered', after.id, undefined));
+  } else if (!created) {
+    const changed = updatedProperties(previous, after.config);
+    if (changed.length > 0)
+      engine.emit(engine.events.workerRegistration('RouterWorkerUpdated', after, engine.queuesById(), { updatedWorkerProperties: changed }));
+  }
+}
+
+export function getWorker(engine: Engine, workerId: string): RouterWorker {
+  requireWorker(engine, workerId);
+  return renderWorker(engine, workerId);
+}
+
+export function deleteWorker(engine: Engine, workerId: string): Promise<void> {
+  const worker = requireWorker(engine, workerId);
+  if (Object.keys(worker.assignments).length > 0)
+    throw new RouterError('WorkerHasAssignedJobs', `worker ${workerId} still has assigned jobs; close them first`, 'workerId');
+  return engine.command(() => {
+    const at = engine.now();
+    for (const offerId of Object.keys(worker.offers)) engine.endOffer(offerId, 'revoked', at);
+    engine.deleteWorker(workerId);
+    engine.emit(engine.events.worker('RouterWorkerDeleted', workerId, undefined));
+  });
+}
+
+export interface ListWorkersRequest extends PageRequest {
+  readonly state?: RouterWorkerState | 'all' | undefined;
+  readonly channelId?: string | undefined;
+  readonly queueId?: string | undefined;
+  /** Only active workers with room for `channelId` (or for any of their channels when none is given). */
+  readonly hasCapacity?: boolean | undefined;
+}
+
+export function listWorkers(engine: Engine, request: ListWorkersRequest): Page<RouterWorker> {
+  const state = request.state ?? 'all';
+  const keep = (workerId: string): boolean => {
+    const record = engine.workerRecord(workerId)!;
+    const worker = record.context;
+    if (state !== 'all' && record.state !== state) return false;
+    if (request.channelId !== undefined && !worker.channels.has(request.channelId)) return false;
+    if (request.queueId !== undefined && !worker.queues.has(request.queueId)) return false;
+    if (request.hasCapacity) {
+      if (!worker.active) return false;
+      const channels = request.channelId === undefined ? [...worker.channels.keys()] : [request.channelId];
+      if (!channels.some((channelId) => hasRoomFor(worker, channelId))) return false;
+    }
+    return true;
+  };
+  return paginate(where(engine.workers.keys(), keep), request, (workerId) => renderWorker(engine, workerId));
+}
+
+/** Finds a live offer of this worker, or explains precisely why there is none. */
+function requireLiveOffer(engine: Engine, workerId: string, offerId: string): { jobId: string; queueId: string } {
+  requireWorker(engine, workerId);
+  const offer = engine.offers.get(offerId)?.getSnapshot().context;
+  if (offer && offer.workerId === workerId) return { jobId: offer.jobId, queueId: offer.queueId };
+  const ended = engine.endedOffers.get(offerId);
+  if (ended && ended.workerId === workerId)
+    throw new RouterError('OfferNotActive', `offer ${offerId} was already ${ended.outcome}`, 'offerId');
+  throw new RouterError('OfferNotFound', `worker ${workerId} has no offer ${offerId}`, 'offerId');
+}
+
+export function acceptJobOffer(engine: Engine, workerId: string, offerId: string): Promise<AcceptJobOfferResult> {
+  const { jobId, queueId } = requireLiveOffer(engine, workerId, offerId);
+  return engine.command(() => {
+    const at = engine.now();
+    const assignmentId = engine.newId();
+    engine.acceptOffer(offerId, at);
+    const worker = engine.sendWorker(workerId, { type: 'worker.assign', offerId, assignmentId, at });
+    const record = engine.sendJob(jobId, { type: 'job.assign', assignmentId, workerId, at });
+    engine.dequeue(jobId, queueId);
+    const job = record.context.job;
+    engine.recordDispatch(queueId, job.enqueuedAt ? at - Date.parse(job.enqueuedAt) : 0);
+    engine.emit(
+      engine.events.worker('RouterWorkerOfferAccepted', workerId, job, {
+        queueId,
+        offerId,
+        assignmentId,
+        jobPriority: job.priority,
+        workerLabels: worker.labels,
+        workerTags: worker.config.tags,
+        jobLabels: job.labels,
+        jobTags: job.tags,
+      }),
+    );
+    engine.revokeOffersOfJob(jobId, at);
+    return { assignmentId, jobId, workerId };
+  });
+}
+
+export function declineJobOffer(engine: Engine, workerId: string, offerId: string, options: DeclineJobOfferOptions = {}): Promise<Record<string, never>> {
+  const { jobId } = requireLiveOffer(engine, workerId, offerId);
+  const retryOfferAt = options.retryOfferAt === undefined ? undefined : Date.parse(options.retryOfferAt);
+  return engine.command(() => {
+    engine.recordDecline(jobId, workerId, retryOfferAt);
+    engine.endOffer(offerId, 'declined', engine.now(), retryOfferAt);
+    return {};
+  });
+}

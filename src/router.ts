@@ -1,0 +1,215 @@
+import { createActor } from 'xstate';
+import { queueMachine } from '../machines/queue.machine.ts';
+import type { Clock } from './engine/clock.ts';
+import { Engine, type JobRecord, type StoredResource, type WorkerRecord } from './engine/engine.ts';
+import type { EventFilter, EventListener, Unsubscribe } from './engine/event-log.ts';
+import {
+  classificationPolicies,
+  deleteAdmin,
+  distributionPolicies,
+  exceptionPolicies,
+  getAdmin,
+  listAdmin,
+  queues,
+  upsertAdmin,
+} from './operations/admin.ts';
+import * as jobs from './operations/jobs.ts';
+import type { PageRequest } from './operations/paging.ts';
+import type { Preconditions } from './operations/preconditions.ts';
+import * as workers from './operations/workers.ts';
+import type {
+  CancelJobOptions,
+  CloseJobOptions,
+  CompleteJobOptions,
+  DeclineJobOfferOptions,
+  UnassignJobOptions,
+} from './protocol/actions.schemas.ts';
+import type { ClassificationPolicy } from './protocol/classification-policy.schemas.ts';
+import type { DistributionPolicy } from './protocol/distribution-policy.schemas.ts';
+import type { ExceptionPolicy } from './protocol/exception-policy.schemas.ts';
+import type { RouterQueue } from './protocol/queue.schemas.ts';
+import { MemoryStore } from './store/memory-store.ts';
+import type { DocumentKind, Store } from './store/store.ts';
+
+export interface RouterOptions {
+  /** Where state lives; default an in-memory store. */
+  readonly store?: Store | undefined;
+  /** Default the system clock; tests pass a `ManualClock`. */
+  readonly clock?: Clock | undefined;
+  /** Id generator for offers, assignments and events; default `crypto.randomUUID`. */
+  readonly newId?: (() => string) | undefined;
+}
+
+/**
+ * The in-process API of Switchboard: every operation of the Azure Job Router, under Azure's name. Each command
+ * resolves once its changes are committed to the store; a refused command rejects with a `RouterError` and changes
+ * nothing. REST and WebSocket are thin faces over these methods.
+ */
+export class Router {
+  /** @internal The engine behind the operations, for the faces and for tests. */
+  readonly engine: Engine;
+
+  private constructor(engine: Engine) {
+    this.engine = engine;
+  }
+
+  /** Opens a router on a store, restoring whatever the store holds and re-arming every deadline. */
+  static async open(options: RouterOptions = {}): Promise<Router> {
+    const store = options.store ?? new MemoryStore();
+    const stored = await store.load();
+    const engine = new Engine({ store, clock: options.clock, newId: options.newId }, stored.lastSequenceNumber);
+    const router = new Router(engine);
+    engine.onDeadline('close', (jobId, at) => jobs.closeDue(engine, jobId, at));
+    engine.onDeadline('schedule', (jobId, at) => jobs.scheduleDue(engine, jobId, at));
+    restore(engine, stored.documents);
+    return router;
+  }
+
+  async close(): Promise<void> {
+    this.engine.stop();
+    await this.engine.store.close();
+  }
+
+  /** Events in commit order; with `fromSequence`, retained history first. */
+  subscribe(filter: EventFilter, listener: EventListener, fromSequence?: number): Promise<Unsubscribe> {
+    return this.engine.log.subscribe(filter, listener, fromSequence);
+  }
+
+  // Distribution policies
+  upsertDistributionPolicy(distributionPolicyId: string, body: unknown, conditions?: Preconditions) {
+    return upsertAdmin(this.engine, distributionPolicies, distributionPolicyId, body, conditions);
+  }
+  async getDistributionPolicy(distributionPolicyId: string): Promise<DistributionPolicy> {
+    return getAdmin(this.engine, distributionPolicies, distributionPolicyId);
+  }
+  deleteDistributionPolicy(distributionPolicyId: string) {
+    return deleteAdmin(this.engine, distributionPolicies, distributionPolicyId);
+  }
+  async listDistributionPolicies(request: PageRequest = {}) {
+    return listAdmin(this.engine, distributionPolicies, request);
+  }
+
+  // Queues
+  upsertQueue(queueId: string, body: unknown, conditions?: Preconditions) {
+    return upsertAdmin(this.engine, queues, queueId, body, conditions);
+  }
+  async getQueue(queueId: string): Promise<RouterQueue> {
+    return getAdmin(this.engine, queues, queueId);
+  }
+  deleteQueue(queueId: string) {
+    return deleteAdmin(this.engine, queues, queueId);
+  }
+  async listQueues(request: PageRequest = {}) {
+    return listAdmin(this.engine, queues, request);
+  }
+  async getQueueStatistics(queueId: string) {
+    return jobs.getQueueStatistics(this.engine, queueId);
+  }
+
+  // Classification policies
+  upsertClassificationPolicy(classificationPolicyId: string, body: unknown, conditions?: Preconditions) {
+    return upsertAdmin(this.engine, classificationPolicies, classificationPolicyId, body, conditions);
+  }
+  async getClassificationPolicy(classificationPolicyId: string): Promise<ClassificationPolicy> {
+    return getAdmin(this.engine, classificationPolicies, classificationPolicyId);
+  }
+  deleteClassificationPolicy(classificationPolicyId: string) {
+    return deleteAdmin(this.engine, classificationPolicies, classificationPolicyId);
+  }
+  async listClassificationPolicies(request: PageRequest = {}) {
+    return listAdmin(this.engine, classificationPolicies, request);
+  }
+
+  // Exception policies
+  upsertExceptionPolicy(exceptionPolicyId: string, body: unknown, conditions?: Preconditions) {
+    return upsertAdmin(this.engine, exceptionPolicies, exceptionPolicyId, body, conditions);
+  }
+  async getExceptionPolicy(exceptionPolicyId: string): Promise<ExceptionPolicy> {
+    return getAdmin(this.engine, exceptionPolicies, exceptionPolicyId);
+  }
+  deleteExceptionPolicy(exceptionPolicyId: string) {
+    return deleteAdmin(this.engine, exceptionPolicies, exceptionPolicyId);
+  }
+  async listExceptionPolicies(request: PageRequest = {}) {
+    return listAdmin(this.engine, exceptionPolicies, request);
+  }
+
+  // Jobs
+  async upsertJob(jobId: string, body: unknown, conditions?: Preconditions) {
+    return jobs.upsertJob(this.engine, jobId, body, conditions);
+  }
+  async getJob(jobId: string) {
+    return jobs.getJob(this.engine, jobId);
+  }
+  async deleteJob(jobId: string) {
+    return jobs.deleteJob(this.engine, jobId);
+  }
+  async listJobs(request: jobs.ListJobsRequest = {}) {
+    return jobs.listJobs(this.engine, request);
+  }
+  async cancelJob(jobId: string, options?: CancelJobOptions) {
+    return jobs.cancelJob(this.engine, jobId, options);
+  }
+  async completeJob(jobId: string, assignmentId: string, options?: CompleteJobOptions) {
+    return jobs.completeJob(this.engine, jobId, assignmentId, options);
+  }
+  async closeJob(jobId: string, assignmentId: string, options?: CloseJobOptions) {
+    return jobs.closeJob(this.engine, jobId, assignmentId, options);
+  }
+  async unassignJob(jobId: string, assignmentId: string, options?: UnassignJobOptions) {
+    return jobs.unassignJob(this.engine, jobId, assignmentId, options);
+  }
+  async getInQueuePosition(jobId: string) {
+    return jobs.getInQueuePosition(this.engine, jobId);
+  }
+
+  // Workers
+  async upsertWorker(workerId: string, body: unknown, conditions?: Preconditions) {
+    return workers.upsertWorker(this.engine, workerId, body, conditions);
+  }
+  async getWorker(workerId: string) {
+    return workers.getWorker(this.engine, workerId);
+  }
+  async deleteWorker(workerId: string) {
+    return workers.deleteWorker(this.engine, workerId);
+  }
+  async listWorkers(request: workers.ListWorkersRequest = {}) {
+    return workers.listWorkers(this.engine, request);
+  }
+  async acceptJobOffer(workerId: string, offerId: string) {
+    return workers.acceptJobOffer(this.engine, workerId, offerId);
+  }
+  async declineJobOffer(workerId: string, offerId: string, options?: DeclineJobOfferOptions) {
+    return workers.declineJobOffer(this.engine, workerId, offerId, options);
+  }
+}
+
+/** Rebuilds the engine from stored documents: resources, supervisors and their dispatch order, actors, deadlines. */
+function restore(engine: Engine, documents: ReadonlyMap<DocumentKind, ReadonlyMap<string, unknown>>): void {
+  const each = <T>(kind: DocumentKind, visit: (id: string, doc: T) => void) => {
+    for (const [id, doc] of documents.get(kind) ?? []) visit(id, doc as T);
+  };
+  each<StoredResource<DistributionPolicy>>('distributionPolicy', (id, doc) => engine.distributionPolicies.set(id, doc));
+  each<StoredResource<ExceptionPolicy>>('exceptionPolicy', (id, doc) => engine.exceptionPolicies.set(id, doc));
+  each<StoredResource<RouterQueue>>('queue', (id, doc) => {
+    engine.queues.set(id, doc);
+    engine.supervisors.set(id, createActor(queueMachine, { input: { queueId: id } }).start());
+  });
+  each<StoredResource<ClassificationPolicy>>('classificationPolicy', (id, doc) => engine.classificationPolicies.set(id, doc));
+  const queued: JobRecord[] = [];
+  each<JobRecord>('job', (_id, record) => {
+    engine.restoreJob(record);
+    if (record.status === 'queued') queued.push(record);
+    const jobId = record.context.job.id;
+    if (record.context.pendingClose) engine.deadlines.arm(`close:${jobId}`, record.context.pendingClose.at);
+    if (record.status === 'scheduled' && record.context.job.matchingMode.kind === 'scheduleAndSuspend')
+      engine.deadlines.arm(`schedule:${jobId}`, Date.parse(record.context.job.matchingMode.scheduleAt));
+    for (const [workerId, retryAt] of Object.entries(record.declines ?? {}))
+      if (Number.isFinite(retryAt)) engine.deadlines.arm(`retry:${jobId}|${workerId}`, retryAt);
+  });
+  // Re-enter queued jobs in their original dispatch order.
+  queued.sort((a, b) => a.enqueueSeq - b.enqueueSeq);
+  for (const record of queued) engine.restoreQueued(record);
+  each<WorkerRecord>('worker', (_id, record) => engine.restoreWorker(record));
+  engine.drainMatching();
+}

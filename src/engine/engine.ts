@@ -59,6 +59,17 @@ interface PreparedPolicy {
   readonly view: DistributionView;
 }
 
+/** A state change of one actor, for live state-chart views. */
+export interface Transition {
+  readonly actor: { readonly kind: 'job' | 'offer' | 'worker' | 'queue'; readonly id: string };
+  /** `null` when the actor was just created. */
+  readonly from: string | null;
+  readonly to: string;
+  readonly event: string;
+}
+
+export type TransitionListener = (transition: Transition) => void;
+
 /** How an offer ended, kept for a while so a late accept or decline is answered precisely. */
 type OfferOutcome = 'accepted' | 'declined' | 'expired' | 'revoked';
 
@@ -118,6 +129,8 @@ export class Engine {
   readonly #dirty = new Map<string, { kind: DocumentKind; id: string }>();
   readonly #deleted = new Map<string, { kind: DocumentKind; id: string }>();
   #pendingEvents: PendingEvent[] = [];
+  readonly #transitionListeners = new Set<TransitionListener>();
+  #pendingTransitions: Transition[] = [];
   #batch: Promise<void> | undefined;
   #committing: Promise<void> = Promise.resolve();
   #failure: Error | undefined;
@@ -208,6 +221,23 @@ export class Engine {
       throw new RouterError('InternalError', 'the store failed to commit; nothing in this batch was acknowledged');
     }
     this.log.publish(events);
+    const transitions = this.#pendingTransitions;
+    this.#pendingTransitions = [];
+    for (const transition of transitions) for (const listener of this.#transitionListeners) listener(transition);
+  }
+
+  /**
+   * Every state change of job, offer, worker and queue actors, delivered after the commit that holds it. Nothing is
+   * recorded while nobody listens (DESIGN rule 6: inspection costs only while someone watches).
+   */
+  onTransition(listener: TransitionListener): () => void {
+    this.#transitionListeners.add(listener);
+    return () => this.#transitionListeners.delete(listener);
+  }
+
+  #recordTransition(kind: Transition['actor']['kind'], id: string, from: string | null, to: string, event: string): void {
+    if (this.#transitionListeners.size === 0 || from === to) return;
+    this.#pendingTransitions.push({ actor: { kind, id }, from, to, event });
   }
 
   #document(kind: DocumentKind, id: string): unknown {
@@ -254,6 +284,7 @@ export class Engine {
   createJob(job: JobData): JobRecord {
     const actor = createActor(jobMachine, { input: { job } }).start();
     this.#liveJobs.set(job.id, actor);
+    this.#recordTransition('job', job.id, null, 'created', 'job.create');
     return this.#syncJob(job.id, actor, 0);
   }
 
@@ -265,8 +296,10 @@ export class Engine {
   /** Sends an event to a job's actor (reactivating it if passivated) and records the result. */
   sendJob(jobId: string, event: JobEvent, enqueueSeq?: number): JobRecord {
     const actor = this.#jobActor(jobId);
+    const from = actor.getSnapshot().value;
     actor.send(event);
     const record = this.#syncJob(jobId, actor, enqueueSeq ?? this.jobs.get(jobId)?.enqueueSeq ?? 0);
+    this.#recordTransition('job', jobId, from, record.status, event.type);
     this.#passivateIfIdle(jobId);
     return record;
   }
@@ -341,7 +374,7 @@ export class Engine {
     if (!supervisor) return;
     const enqueueSeq = ++this.#enqueueSeq;
     this.jobs.set(jobId, { ...record, enqueueSeq });
-    supervisor.send({ type: 'queue.enqueue', entry: this.#indexEntry(record, enqueueSeq) });
+    this.#sendQueue(supervisor, { type: 'queue.enqueue', entry: this.#indexEntry(record, enqueueSeq) });
     this.#jobsToMatch.add(jobId);
   }
 
@@ -358,7 +391,7 @@ export class Engine {
     const queueId = record.context.job.queueId;
     const supervisor = queueId === undefined ? undefined : this.supervisors.get(queueId);
     if (!supervisor || record.status !== 'queued') return;
-    supervisor.send({ type: 'queue.enqueue', entry: this.#indexEntry(record, record.enqueueSeq) });
+    this.#sendQueue(supervisor, { type: 'queue.enqueue', entry: this.#indexEntry(record, record.enqueueSeq) });
     this.#jobsToMatch.add(record.context.job.id);
   }
 
@@ -366,7 +399,13 @@ export class Engine {
   dequeue(jobId: string, queueId: string | undefined): void {
     if (queueId === undefined) return;
     const supervisor = this.supervisors.get(queueId);
-    if (supervisor?.getSnapshot().context.index.get(jobId)) supervisor.send({ type: 'queue.remove', jobId });
+    if (supervisor?.getSnapshot().context.index.get(jobId)) this.#sendQueue(supervisor, { type: 'queue.remove', jobId });
+  }
+
+  #sendQueue(supervisor: QueueActor, event: Parameters<QueueActor['send']>[0]): void {
+    const from = supervisor.getSnapshot().value;
+    supervisor.send(event);
+    this.#recordTransition('queue', supervisor.getSnapshot().context.queueId, from, supervisor.getSnapshot().value, event.type);
   }
 
   #indexEntry(record: JobRecord, enqueueSeq: number): IndexEntry {
@@ -422,10 +461,11 @@ export class Engine {
   sendWorker(workerId: string, event: WorkerEvent): WorkerContext {
     const actor = this.workers.get(workerId);
     if (!actor) throw new RouterError('NotFound', `worker ${workerId} does not exist`, 'workerId');
-    const before = actor.getSnapshot().context;
+    const { context: before, value: from } = actor.getSnapshot();
     this.#unindexWorker(actor, before);
     actor.send(event);
-    const after = actor.getSnapshot().context;
+    const { context: after, value: to } = actor.getSnapshot();
+    this.#recordTransition('worker', workerId, from, to, event.type);
     this.#indexWorker(actor);
     if (after !== before) {
       this.workerVersions.set(workerId, this.nextVersion());
@@ -529,7 +569,7 @@ export class Engine {
         room,
       );
       for (const worker of workers) this.#issueOffer(record, worker.id, queueId, prepared.policy);
-      if (workers.length > 0 && prepared.view.kind === 'roundRobin') supervisor.send({ type: 'queue.offered', cursor });
+      if (workers.length > 0 && prepared.view.kind === 'roundRobin') this.#sendQueue(supervisor, { type: 'queue.offered', cursor });
     }
     this.#parkIfFull(jobId, queueId, prepared.view.maxConcurrentOffers);
   }
@@ -569,8 +609,8 @@ export class Engine {
     const index = supervisor?.getSnapshot().context.index;
     if (!supervisor || !index?.get(jobId)) return;
     const full = (this.#jobOffers.get(jobId)?.size ?? 0) >= maxConcurrentOffers;
-    if (full && !index.isParked(jobId)) supervisor.send({ type: 'queue.park', jobId });
-    if (!full && index.isParked(jobId)) supervisor.send({ type: 'queue.unpark', jobId });
+    if (full && !index.isParked(jobId)) this.#sendQueue(supervisor, { type: 'queue.park', jobId });
+    if (!full && index.isParked(jobId)) this.#sendQueue(supervisor, { type: 'queue.unpark', jobId });
   }
 
   #jobView(record: JobRecord): JobView {
@@ -634,6 +674,7 @@ export class Engine {
   #startOffer(input: Omit<OfferContext, 'endedAt' | 'retryOfferAt'>): void {
     const actor = createActor(offerMachine, { input }).start();
     this.offers.set(input.offerId, actor);
+    this.#recordTransition('offer', input.offerId, null, 'issued', 'offer.issue');
     let jobOffers = this.#jobOffers.get(input.jobId);
     if (!jobOffers) this.#jobOffers.set(input.jobId, (jobOffers = new Map()));
     jobOffers.set(input.offerId, input.workerId);
@@ -658,6 +699,7 @@ export class Engine {
     const type = outcome === 'declined' ? 'offer.decline' : outcome === 'expired' ? 'offer.expire' : 'offer.revoke';
     actor.send(type === 'offer.decline' ? { type, at, retryOfferAt } : { type, at });
     if (actor.getSnapshot().status !== 'done') return undefined;
+    this.#recordTransition('offer', offerId, 'issued', outcome, type);
     const offer = actor.getSnapshot().context;
     this.#forgetOffer(offer, outcome);
     this.sendWorker(offer.workerId, { type: 'worker.offerEnded', offerId, at });
@@ -678,6 +720,7 @@ export class Engine {
   acceptOffer(offerId: string, at: number): OfferContext {
     const actor = this.offers.get(offerId)!;
     actor.send({ type: 'offer.accept', at });
+    this.#recordTransition('offer', offerId, 'issued', 'accepted', 'offer.accept');
     const offer = actor.getSnapshot().context;
     this.#forgetOffer(offer, 'accepted');
     return offer;

@@ -50,8 +50,11 @@ export type WorkerEvent =
   | { type: 'worker.assign'; offerId: string; assignmentId: string; at: number }
   | { type: 'worker.release'; assignmentId: string; at: number };
 
-function configured(context: Omit<WorkerContext, keyof WorkerView> & { id: string; availableSince: number; active: boolean }): WorkerContext {
-  const { config, offers, assignments } = context;
+type WorkerCore = Pick<WorkerContext, 'id' | 'config' | 'offers' | 'assignments' | 'availableSince' | 'active'>;
+
+/** Derives the matching view from the configuration and what the worker holds. */
+export function configured(core: WorkerCore): WorkerContext {
+  const { config, offers, assignments } = core;
   const jobsPerChannel = new Map<string, number>();
   let usedCapacity = 0;
   for (const held of [...Object.values(offers), ...Object.values(assignments)]) {
@@ -59,7 +62,7 @@ function configured(context: Omit<WorkerContext, keyof WorkerView> & { id: strin
     jobsPerChannel.set(held.channelId, (jobsPerChannel.get(held.channelId) ?? 0) + 1);
   }
   return {
-    ...context,
+    ...core,
     labels: config.labels,
     capacity: config.capacity,
     usedCapacity,
@@ -69,6 +72,15 @@ function configured(context: Omit<WorkerContext, keyof WorkerView> & { id: strin
     offerCount: Object.keys(offers).length,
     maxConcurrentOffers: config.maxConcurrentOffers,
   };
+}
+
+/** Takes `held` on (`sign` 1) or off (`sign` -1) the worker's load, without re-deriving the rest of the view. */
+function adjustLoad(context: WorkerContext, held: { channelId: string; capacityCost: number }, sign: 1 | -1): Pick<WorkerContext, 'usedCapacity' | 'jobsPerChannel'> {
+  const jobsPerChannel = new Map(context.jobsPerChannel);
+  const count = (jobsPerChannel.get(held.channelId) ?? 0) + sign;
+  if (count > 0) jobsPerChannel.set(held.channelId, count);
+  else jobsPerChannel.delete(held.channelId);
+  return { usedCapacity: context.usedCapacity + sign * held.capacityCost, jobsPerChannel };
 }
 
 function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
@@ -95,12 +107,23 @@ export const workerMachine = setup({
     markUnavailable: assign({ active: false }),
     holdOffer: assign(({ context, event }) =>
       event.type === 'worker.reserve'
-        ? configured({ ...context, offers: { ...context.offers, [event.offer.offerId]: event.offer } })
+        ? {
+            ...context,
+            ...adjustLoad(context, event.offer, 1),
+            offers: { ...context.offers, [event.offer.offerId]: event.offer },
+            offerCount: context.offerCount + 1,
+          }
         : context,
     ),
     dropOffer: assign(({ context, event }) =>
       event.type === 'worker.offerEnded'
-        ? configured({ ...context, offers: without(context.offers, event.offerId), availableSince: event.at })
+        ? {
+            ...context,
+            ...adjustLoad(context, context.offers[event.offerId]!, -1),
+            offers: without(context.offers, event.offerId),
+            offerCount: context.offerCount - 1,
+            availableSince: event.at,
+          }
         : context,
     ),
     convertOfferToAssignment: assign(({ context, event }) => {
@@ -113,15 +136,22 @@ export const workerMachine = setup({
         capacityCost: offer.capacityCost,
         assignedAt: event.at,
       };
-      return configured({
+      // The offer's capacity carries over to the assignment, so the load does not change.
+      return {
         ...context,
         offers: without(context.offers, event.offerId),
+        offerCount: context.offerCount - 1,
         assignments: { ...context.assignments, [event.assignmentId]: assignment },
-      });
+      };
     }),
     releaseAssignment: assign(({ context, event }) =>
       event.type === 'worker.release'
-        ? configured({ ...context, assignments: without(context.assignments, event.assignmentId), availableSince: event.at })
+        ? {
+            ...context,
+            ...adjustLoad(context, context.assignments[event.assignmentId]!, -1),
+            assignments: without(context.assignments, event.assignmentId),
+            availableSince: event.at,
+          }
         : context,
     ),
   },

@@ -61,7 +61,7 @@ export class Router {
     const router = new Router(engine);
     engine.onDeadline('close', (jobId, at) => jobs.closeDue(engine, jobId, at));
     engine.onDeadline('schedule', (jobId, at) => jobs.scheduleDue(engine, jobId, at));
-    restore(engine, stored.documents);
+    await engine.command(() => restore(engine, stored.documents));
     return router;
   }
 
@@ -210,6 +210,9 @@ function restore(engine: Engine, documents: ReadonlyMap<DocumentKind, ReadonlyMa
   // Re-enter queued jobs in their original dispatch order.
   queued.sort((a, b) => a.enqueueSeq - b.enqueueSeq);
   for (const record of queued) engine.restoreQueued(record);
-  each<WorkerRecord>('worker', (_id, record) => engine.restoreWorker(record));
-  engine.drainMatching();
+  // In the order they became available, which the engine's idle-worker sets rely on.
+  const storedWorkers: WorkerRecord[] = [];
+  each<WorkerRecord>('worker', (_id, record) => storedWorkers.push(record));
+  storedWorkers.sort((a, b) => a.context.availableSince - b.context.availableSince);
+  for (const record of storedWorkers) engine.restoreWorker(record);
 }

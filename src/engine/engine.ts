@@ -6,6 +6,7 @@ import { queueMachine } from '../../machines/queue.machine.ts';
 import { workerMachine, type WorkerContext, type WorkerEvent } from '../../machines/worker.machine.ts';
 import { RouterError } from '../errors.ts';
 import { rankWorkers } from '../matching/distribution.ts';
+import { isEligible } from '../matching/eligibility.ts';
 import type { IndexEntry } from '../matching/queue-index.ts';
 import type { DistributionView, JobView, SelectorView, WorkerView } from '../matching/types.ts';
 import type { ClassificationPolicy } from '../protocol/classification-policy.schemas.ts';
@@ -118,6 +119,8 @@ export class Engine {
   readonly #jobOffers = new Map<string, Map<string, string>>();
   /** Registered workers per queue, the candidates for a new job. */
   readonly #queueWorkers = new Map<string, Set<WorkerActor>>();
+  /** Registered workers with nothing reserved, per queue, in the order they became idle. */
+  readonly #idleWorkers = new Map<string, Set<WorkerActor>>();
   readonly #preparedPolicies = new Map<string, PreparedPolicy>();
 
   readonly #boot = randomUUID().slice(0, 8);
@@ -125,6 +128,7 @@ export class Engine {
   #enqueueSeq = 0;
 
   readonly #jobsToMatch = new Set<string>();
+  readonly #mayPassivate = new Set<string>();
   readonly #workersToMatch = new Set<string>();
   readonly #dirty = new Map<string, { kind: DocumentKind; id: string }>();
   readonly #deleted = new Map<string, { kind: DocumentKind; id: string }>();
@@ -169,6 +173,7 @@ export class Engine {
     if (this.#failure) throw new RouterError('InternalError', 'the router stopped after a failed commit');
     const result = apply();
     this.drainMatching();
+    this.#passivateIdleJobs();
     await this.#scheduleCommit();
     return result;
   }
@@ -300,7 +305,7 @@ export class Engine {
     actor.send(event);
     const record = this.#syncJob(jobId, actor, enqueueSeq ?? this.jobs.get(jobId)?.enqueueSeq ?? 0);
     this.#recordTransition('job', jobId, from, record.status, event.type);
-    this.#passivateIfIdle(jobId);
+    this.#mayPassivate.add(jobId);
     return record;
   }
 
@@ -355,12 +360,18 @@ export class Engine {
     return record;
   }
 
-  /** DESIGN rule 3: a job that is only waiting keeps its record and index entry, not an actor. */
-  #passivateIfIdle(jobId: string): void {
-    const record = this.jobs.get(jobId);
-    if (!record || LIVE_STATUSES.has(record.status) || this.#jobOffers.has(jobId)) return;
-    this.#liveJobs.get(jobId)?.stop();
-    this.#liveJobs.delete(jobId);
+  /**
+   * DESIGN rule 3: a job that is only waiting keeps its record and index entry, not an actor. Checked once a
+   * command and its matching are done, so a job that is about to be offered keeps its actor.
+   */
+  #passivateIdleJobs(): void {
+    for (const jobId of this.#mayPassivate) {
+      const record = this.jobs.get(jobId);
+      if (record && (LIVE_STATUSES.has(record.status) || this.#jobOffers.has(jobId))) continue;
+      this.#liveJobs.get(jobId)?.stop();
+      this.#liveJobs.delete(jobId);
+    }
+    this.#mayPassivate.clear();
   }
 
   // ---------------------------------------------------------------- queue index
@@ -452,8 +463,9 @@ export class Engine {
 
   #addWorker(actor: WorkerActor): WorkerActor {
     actor.start();
-    this.workers.set(actor.getSnapshot().context.id, actor);
-    this.#indexWorker(actor);
+    const context = actor.getSnapshot().context;
+    this.workers.set(context.id, actor);
+    this.#reindexWorker(actor, undefined, context);
     return actor;
   }
 
@@ -462,41 +474,54 @@ export class Engine {
     const actor = this.workers.get(workerId);
     if (!actor) throw new RouterError('NotFound', `worker ${workerId} does not exist`, 'workerId');
     const { context: before, value: from } = actor.getSnapshot();
-    this.#unindexWorker(actor, before);
     actor.send(event);
     const { context: after, value: to } = actor.getSnapshot();
+    if (after === before) return after;
     this.#recordTransition('worker', workerId, from, to, event.type);
-    this.#indexWorker(actor);
-    if (after !== before) {
-      this.workerVersions.set(workerId, this.nextVersion());
-      this.touch('worker', workerId);
-    }
-    if (after.active) this.#workersToMatch.add(workerId);
+    this.#reindexWorker(actor, before, after);
+    this.workerVersions.set(workerId, this.nextVersion());
+    this.touch('worker', workerId);
+    // Reserving only takes capacity away, so it cannot make a new match possible; everything else may.
+    if (after.active && event.type !== 'worker.reserve') this.#workersToMatch.add(workerId);
     return after;
   }
 
   deleteWorker(workerId: string): void {
     const actor = this.workers.get(workerId);
     if (!actor) return;
-    this.#unindexWorker(actor, actor.getSnapshot().context);
+    this.#reindexWorker(actor, actor.getSnapshot().context, undefined);
     actor.stop();
     this.workers.delete(workerId);
     this.workerVersions.delete(workerId);
     this.forget('worker', workerId);
   }
 
-  #indexWorker(actor: WorkerActor): void {
-    const context = actor.getSnapshot().context;
-    if (!context.active) return;
-    for (const queueId of context.queues) {
-      let set = this.#queueWorkers.get(queueId);
-      if (!set) this.#queueWorkers.set(queueId, (set = new Set()));
-      set.add(actor);
-    }
+  /**
+   * Keeps two sets per queue: registered workers (the candidates for a new job) and, among them, idle ones in the
+   * order they became idle. A worker moves only when its membership changes, so the idle set stays ordered by
+   * `availableSince` — which lets longest-idle distribution stop at the first eligible idle workers.
+   */
+  #reindexWorker(actor: WorkerActor, before: WorkerContext | undefined, after: WorkerContext | undefined): void {
+    this.#moveMembership(this.#queueWorkers, actor, before?.active ? before.queues : undefined, after?.active ? after.queues : undefined);
+    const idleQueues = (context: WorkerContext | undefined) =>
+      context?.active && context.usedCapacity === 0 ? context.queues : undefined;
+    this.#moveMembership(this.#idleWorkers, actor, idleQueues(before), idleQueues(after));
   }
 
-  #unindexWorker(actor: WorkerActor, context: WorkerContext): void {
-    for (const queueId of context.queues) this.#queueWorkers.get(queueId)?.delete(actor);
+  #moveMembership(
+    sets: Map<string, Set<WorkerActor>>,
+    actor: WorkerActor,
+    from: ReadonlySet<string> | undefined,
+    to: ReadonlySet<string> | undefined,
+  ): void {
+    if (from === to) return;
+    for (const queueId of from ?? EMPTY_SET) if (!to?.has(queueId)) sets.get(queueId)?.delete(actor);
+    for (const queueId of to ?? EMPTY_SET) {
+      if (from?.has(queueId)) continue;
+      let set = sets.get(queueId);
+      if (!set) sets.set(queueId, (set = new Set()));
+      set.add(actor);
+    }
   }
 
   /** Asks for matching of everything a queue could now dispatch (its policy or registration changed). */
@@ -560,14 +585,11 @@ export class Engine {
     const live = this.#jobOffers.get(jobId)?.size ?? 0;
     const room = prepared.view.maxConcurrentOffers - live;
     if (room > 0) {
-      const candidates = this.#queueWorkers.get(queueId) ?? EMPTY_SET;
-      const { workers, cursor } = rankWorkers(
-        this.#jobView(record),
-        workerViews(candidates as ReadonlySet<WorkerActor>),
-        prepared.view,
-        supervisor.getSnapshot().context.roundRobinCursor,
-        room,
-      );
+      const view = this.#jobView(record);
+      const candidates =
+        (prepared.view.kind === 'longestIdle' ? this.#longestIdlePrefix(view, queueId, prepared.view, room) : undefined) ??
+        workerViews(this.#queueWorkers.get(queueId));
+      const { workers, cursor } = rankWorkers(view, candidates, prepared.view, supervisor.getSnapshot().context.roundRobinCursor, room);
       for (const worker of workers) this.#issueOffer(record, worker.id, queueId, prepared.policy);
       if (workers.length > 0 && prepared.view.kind === 'roundRobin') this.#sendQueue(supervisor, { type: 'queue.offered', cursor });
     }
@@ -595,6 +617,24 @@ export class Engine {
       if (!this.#issueOffer(record, workerId, best.queueId, best.policy.policy)) return;
       this.#parkIfFull(best.entry.jobId, best.queueId, best.policy.view.maxConcurrentOffers);
     }
+  }
+
+  /**
+   * Longest idle prefers load 0, then the longest idle: when enough idle workers are eligible, the first of them in
+   * idle order (plus any that became idle at the same instant) are the answer, and the rest of the queue's workers
+   * need not be looked at. Undefined when there are not enough, and the caller scans all.
+   */
+  #longestIdlePrefix(job: JobView, queueId: string, policy: DistributionView, room: number): WorkerView[] | undefined {
+    const prefix: WorkerView[] = [];
+    let cutoff = Infinity;
+    for (const actor of this.#idleWorkers.get(queueId) ?? []) {
+      const worker = actor.getSnapshot().context;
+      if (worker.availableSince > cutoff) return prefix;
+      if (!isEligible(worker, job, policy.bypassSelectors)) continue;
+      prefix.push(worker);
+      if (prefix.length === room) cutoff = worker.availableSince;
+    }
+    return prefix.length >= room ? prefix : undefined;
   }
 
   #mayOffer(jobId: string, workerId: string): boolean {
@@ -711,7 +751,7 @@ export class Engine {
       const policy = this.policyOf(offer.queueId);
       if (policy) this.#parkIfFull(offer.jobId, offer.queueId, policy.view.maxConcurrentOffers);
       this.#jobsToMatch.add(offer.jobId);
-      this.#passivateIfIdle(offer.jobId);
+      this.#mayPassivate.add(offer.jobId);
     }
     return offer;
   }
@@ -805,8 +845,8 @@ function dispatchesBefore(a: IndexEntry, b: IndexEntry): boolean {
   return a.enqueueSeq < b.enqueueSeq;
 }
 
-function* workerViews(actors: ReadonlySet<WorkerActor>): Generator<WorkerView> {
-  for (const actor of actors) {
+function* workerViews(actors: ReadonlySet<WorkerActor> | undefined): Generator<WorkerView> {
+  for (const actor of actors ?? []) {
     const context = actor.getSnapshot().context;
     if (context.usedCapacity < context.capacity) yield context;
   }

@@ -44,7 +44,9 @@ export class EventLog {
 
   /** Gives each event its sequence number; called while building the batch that commits them. */
   number(events: Array<Omit<RouterEvent, 'sequenceNumber'>>): RouterEvent[] {
-    return events.map((event) => ({ sequenceNumber: ++this.#lastSequenceNumber, ...event }));
+    // The pending events belong to the engine alone until now, so they are numbered in place.
+    for (const event of events) (event as RouterEvent).sequenceNumber = ++this.#lastSequenceNumber;
+    return events as RouterEvent[];
   }
 
   /** Hands committed events to live subscribers. */

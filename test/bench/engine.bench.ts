@@ -1,0 +1,190 @@
+/**
+ * `npm run bench`: in-process engine figures on the memory store. Prints a table and, as its last line, one JSON
+ * object. Run with `--expose-gc` (the npm script does) so heap growth is measured after full collections.
+ */
+import { performance } from 'node:perf_hooks';
+import { Router } from '../../src/router.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+
+const scale = Number(process.env['BENCH_SCALE'] ?? 1);
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+let nextId = 0;
+const newId = () => (++nextId).toString(36);
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? NaN;
+}
+
+function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 0.5);
+}
+
+async function openRouter(): Promise<Router> {
+  return Router.open({ store: new MemoryStore({ eventRetention: 10_000 }), newId });
+}
+
+async function setUpQueues(router: Router, queues: number, offerExpiresAfterSeconds = 60): Promise<void> {
+  await router.upsertDistributionPolicy('longest-idle', { offerExpiresAfterSeconds, mode: { kind: 'longestIdle' } });
+  for (let q = 0; q < queues; q++) await router.upsertQueue(`q${q}`, { distributionPolicyId: 'longest-idle' });
+}
+
+const channels = [
+  { channelId: 'voice', capacityCostPerJob: 100 },
+  { channelId: 'chat', capacityCostPerJob: 25 },
+];
+
+/** Workers spread over the queues, with mixed channels and labels. */
+async function addWorkers(router: Router, count: number, queues: number): Promise<void> {
+  for (let w = 0; w < count; w++) {
+    await router.upsertWorker(`w${w}`, {
+      queues: [`q${w % queues}`],
+      capacity: 100,
+      channels: w % 3 === 0 ? channels : [channels[1]],
+      labels: { language: w % 2 === 0 ? 'en' : 'fr', level: w % 10 },
+      availableForOffers: true,
+    });
+  }
+}
+
+/** Figure 1: full lifecycles per second with 1,000 workers on 10 queues, several lifecycles in flight. */
+async function lifecyclesPerSec(): Promise<number> {
+  const router = await openRouter();
+  await setUpQueues(router, 10);
+  await addWorkers(router, 1000, 10);
+  const engine = router.engine;
+  let job = 0;
+  const lifecycle = async () => {
+    const jobId = `j${++job}`;
+    const q = job % 10;
+    await router.upsertJob(jobId, {
+      queueId: `q${q}`,
+      channelId: job % 5 === 0 ? 'voice' : 'chat',
+      priority: job % 3,
+      labels: { customer: jobId },
+      requestedWorkerSelectors: [{ key: 'language', labelOperator: 'equal', value: job % 2 === 0 ? 'en' : 'fr' }],
+    });
+    const offer = engine.offersOf(jobId).entries().next().value;
+    if (!offer) throw new Error(`job ${jobId} got no offer`);
+    const { assignmentId } = await router.acceptJobOffer(offer[1], offer[0]);
+    await router.completeJob(jobId, assignmentId);
+    await router.closeJob(jobId, assignmentId);
+    await router.deleteJob(jobId);
+  };
+  const total = Math.round(20_000 * scale);
+  const lanes = 16;
+  const run = async (count: number) => {
+    const lane = async (n: number) => {
+      for (let i = 0; i < n; i++) await lifecycle();
+    };
+    await Promise.all(Array.from({ length: lanes }, () => lane(count / lanes)));
+  };
+  await run(2_000); // warm-up
+  const started = performance.now();
+  await run(total);
+  const seconds = (performance.now() - started) / 1000;
+  await router.close();
+  return total / seconds;
+}
+
+/** Jobs that wait: they ask for a label no worker has, one of `selectorSets` distinct values. */
+async function queueWaitingJobs(router: Router, count: number, selectorSets: number, queues: number): Promise<void> {
+  for (let j = 0; j < count; j++) {
+    await router.upsertJob(`wait${j}`, {
+      queueId: `q${j % queues}`,
+      channelId: 'chat',
+      priority: j % 5,
+      requestedWorkerSelectors: [{ key: 'skill', labelOperator: 'equal', value: `s${j % selectorSets}` }],
+    });
+  }
+}
+
+/** Figure 2: create → offer latency with an idle eligible worker, 10,000 workers and 100,000 queued jobs. */
+async function offerLatency(): Promise<{ p50: number; p99: number }> {
+  const router = await openRouter();
+  await setUpQueues(router, 10);
+  await addWorkers(router, Math.round(10_000 * scale), 10);
+  await queueWaitingJobs(router, Math.round(100_000 * scale), 1000, 10);
+  const samples: number[] = [];
+  for (let i = 0; i < 5_000; i++) {
+    const jobId = `probe${i}`;
+    const started = performance.now();
+    await router.upsertJob(jobId, { queueId: `q${i % 10}`, channelId: 'chat' });
+    const elapsed = performance.now() - started;
+    if (router.engine.offersOf(jobId).size !== 1) throw new Error(`probe ${jobId} got no offer`);
+    if (i >= 500) samples.push(elapsed);
+    await router.cancelJob(jobId);
+  }
+  await router.close();
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) };
+}
+
+/** The cost of one worker-side match: a worker becomes available and takes the best job it can from `queued`. */
+async function matchCost(queued: number): Promise<number> {
+  const router = await openRouter();
+  await setUpQueues(router, 1);
+  await queueWaitingJobs(router, queued, 1000, 1);
+  // The worker qualifies for one selector set of the thousand: matching must skip the rest without scanning them.
+  const worker = {
+    queues: ['q0'],
+    capacity: 100,
+    channels: [{ channelId: 'chat', capacityCostPerJob: 100 }],
+    labels: { skill: 's999' },
+  };
+  await router.upsertWorker('matcher', { ...worker, availableForOffers: false });
+  const rounds: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    let elapsed = 0;
+    for (let i = 0; i < 300; i++) {
+      const started = performance.now();
+      await router.upsertWorker('matcher', { availableForOffers: true });
+      elapsed += performance.now() - started;
+      if (router.engine.workerContext('matcher')?.offerCount !== 1) throw new Error('the worker got no offer');
+      await router.upsertWorker('matcher', { availableForOffers: false });
+    }
+    rounds.push(elapsed / 300);
+  }
+  await router.close();
+  return median(rounds.slice(2));
+}
+
+/** Figure 4: heap growth per queued job at 1,000,000 queued jobs. */
+async function heapPerQueuedJob(): Promise<number> {
+  const count = Math.round(1_000_000 * scale);
+  const router = await openRouter();
+  await setUpQueues(router, 10);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  await queueWaitingJobs(router, count, 1000, 10);
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  const queuedNow = [...router.engine.supervisors.values()].reduce((n, s) => n + s.getSnapshot().context.index.size, 0);
+  if (queuedNow !== count) throw new Error(`expected ${count} queued jobs, found ${queuedNow}`);
+  await router.close();
+  return (after - before) / count;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const want = (name: string) => only.length === 0 || only.includes(name);
+  const figures: Record<string, number> = {};
+  if (want('lifecycles')) figures['lifecyclesPerSec'] = Math.round(await lifecyclesPerSec());
+  if (want('latency')) {
+    const { p50, p99 } = await offerLatency();
+    figures['p50OfferLatencyMs'] = Number(p50.toFixed(4));
+    figures['p99OfferLatencyMs'] = Number(p99.toFixed(4));
+  }
+  if (want('match')) {
+    const small = await matchCost(1_000);
+    const large = await matchCost(Math.round(100_000 * scale));
+    figures['matchMicrosAt1k'] = Number((small * 1000).toFixed(2));
+    figures['matchMicrosAt100k'] = Number((large * 1000).toFixed(2));
+    figures['matchCostRatio100kVs1k'] = Number((large / small).toFixed(3));
+  }
+  if (want('heap')) figures['heapBytesPerQueuedJob'] = Math.round(await heapPerQueuedJob());
+  console.table(figures);
+  console.log(JSON.stringify(figures));
+}
+
+await main();

@@ -131,11 +131,15 @@ export const jobMachine = setup({
     recordUnassign: assign(({ context, event }) => {
       if (event.type !== 'job.unassign') return context;
       const { [event.assignmentId]: _released, ...assignments } = context.job.assignments;
+      // A job unassigned with suspendMatching waits as a suspended job does, so switching its matching mode to
+      // queueAndMatch activates it the same way (otherwise the mode would already read queueAndMatch and no update
+      // could ever re-queue it).
+      const matchingMode = event.suspendMatching ? { kind: 'suspend' as const } : context.job.matchingMode;
       return {
         ...context,
         unassignmentCount: context.unassignmentCount + 1,
         assignmentId: undefined,
-        job: { ...context.job, assignments },
+        job: { ...context.job, assignments, matchingMode },
       };
     }),
   },

@@ -166,8 +166,11 @@ export const exceptionPolicies: AdminSpec<'exceptionPolicy'> = {
   },
 };
 
-/** Create-or-update by merge patch, with the caller's preconditions. */
-export function upsertAdmin<K extends AdminKind>(
+/**
+ * Create-or-update by merge patch, with the caller's preconditions. Async so that a refusal rejects the returned
+ * promise, as every other operation's does, instead of throwing at the call.
+ */
+export async function upsertAdmin<K extends AdminKind>(
   engine: Engine,
   spec: AdminSpec<K>,
   id: string,
@@ -194,7 +197,8 @@ export function getAdmin<K extends AdminKind>(engine: Engine, spec: AdminSpec<K>
   return render(stored);
 }
 
-export function deleteAdmin<K extends AdminKind>(engine: Engine, spec: AdminSpec<K>, id: string): Promise<void> {
+/** Deletes unless something still uses the resource; async for the same reason as {@link upsertAdmin}. */
+export async function deleteAdmin<K extends AdminKind>(engine: Engine, spec: AdminSpec<K>, id: string): Promise<void> {
   const map = spec.map(engine);
   if (!map.has(id)) throw new RouterError('NotFound', `${spec.label} ${id} does not exist`, spec.idField);
   spec.beforeDelete(engine, id);

@@ -1,5 +1,6 @@
 import { and, assign, setup } from 'xstate';
 import type { RouterJob, RouterJobNote } from '../src/protocol/job.schemas.ts';
+import { toIso as iso } from '../src/time.ts';
 
 /** The job's wire fields except `etag` and `status` (the status is the machine's state). Times are ISO strings. */
 export type JobData = Omit<RouterJob, 'etag' | 'status'>;
@@ -40,7 +41,6 @@ export type JobEvent =
   | ({ type: 'job.cancel'; dispositionCode?: string | undefined } & At & Note)
   | ({ type: 'job.unassign'; assignmentId: string; suspendMatching: boolean } & At);
 
-const iso = (at: number) => new Date(at).toISOString();
 
 function withNote(notes: readonly RouterJobNote[], message: string | undefined, at: number): RouterJobNote[] {
   return message === undefined ? [...notes] : [...notes, { message, addedAt: iso(at) }];

@@ -21,6 +21,7 @@ import { DeadlineHeap } from './deadline-heap.ts';
 import { EventFactory, type PendingEvent } from './event-data.ts';
 import { EventLog } from './event-log.ts';
 import { WaitEstimator } from './wait-estimator.ts';
+import { toIso } from '../time.ts';
 
 export type JobActor = Actor<typeof jobMachine>;
 export type WorkerActor = Actor<typeof workerMachine>;
@@ -703,8 +704,8 @@ export class Engine {
         workerTags: after.config.tags,
         jobLabels: job.labels,
         jobTags: job.tags,
-        offeredOn: new Date(now).toISOString(),
-        expiresOn: expiresAt === undefined ? undefined : new Date(expiresAt).toISOString(),
+        offeredOn: toIso(now),
+        expiresOn: expiresAt === undefined ? undefined : toIso(expiresAt),
       }),
     );
     return true;

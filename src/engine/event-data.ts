@@ -4,6 +4,7 @@ import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
 import type { RouterJobStatus } from '../protocol/job.schemas.ts';
 import type { RouterQueue } from '../protocol/queue.schemas.ts';
 import type { RouterEvent, RouterEventType } from '../protocol/events.schemas.ts';
+import { toIso } from '../time.ts';
 
 /** An event before the log numbers it. */
 export type PendingEvent = Omit<RouterEvent, 'sequenceNumber'>;
@@ -22,19 +23,22 @@ export class EventFactory {
   }
 
   make(type: RouterEventType, subject: string, data: Record<string, unknown>): PendingEvent {
-    return { id: this.#newId(), type, subject, time: new Date(this.#now()).toISOString(), data };
+    return { id: this.#newId(), type, subject, time: toIso(this.#now()), data };
   }
 
-  job(type: RouterEventType, job: JobData, extra: Record<string, unknown> = {}, subjectTail = ''): PendingEvent {
-    return this.make(type, jobSubject(job) + subjectTail, { ...jobCommon(job), ...extra });
+  job(type: RouterEventType, job: JobData, extra?: Record<string, unknown>, subjectTail = ''): PendingEvent {
+    const data = jobCommon(job);
+    if (extra) Object.assign(data, extra);
+    return this.make(type, jobSubject(job) + subjectTail, data);
   }
 
-  worker(type: RouterEventType, workerId: string, job: JobData | undefined, extra: Record<string, unknown> = {}): PendingEvent {
+  worker(type: RouterEventType, workerId: string, job: JobData | undefined, extra?: Record<string, unknown>): PendingEvent {
     const subject = job ? `worker/${workerId}/job/${job.id}` : `worker/${workerId}`;
-    const common = job
+    const data: Record<string, unknown> = job
       ? { workerId, jobId: job.id, channelReference: job.channelReference, channelId: job.channelId }
       : { workerId };
-    return this.make(type, subject, { ...common, ...extra });
+    if (extra) Object.assign(data, extra);
+    return this.make(type, subject, data);
   }
 
   workerRegistration(type: RouterEventType, worker: WorkerContext, queues: ReadonlyMap<string, RouterQueue>, extra: Record<string, unknown> = {}): PendingEvent {

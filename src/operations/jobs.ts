@@ -1,3 +1,4 @@
+import { toIso } from '../time.ts';
 import type { JobData, JobEvent } from '../../machines/job.machine.ts';
 import type { Engine, JobRecord } from '../engine/engine.ts';
 import { eventSelector, eventStatus } from '../engine/event-data.ts';
@@ -41,14 +42,14 @@ function stampTimes(fields: WritableOf<'job'>, now: number): WritableOf<'job'> {
   return {
     ...fields,
     requestedWorkerSelectors: fields.requestedWorkerSelectors.map((selector) => stampSelector(selector, now)),
-    notes: fields.notes.map((note) => (note.addedAt ? note : { ...note, addedAt: new Date(now).toISOString() })),
+    notes: fields.notes.map((note) => (note.addedAt ? note : { ...note, addedAt: toIso(now) })),
   };
 }
 
 function stampSelector(selector: RouterWorkerSelector, now: number): RouterWorkerSelector {
   if (selector.expiresAfterSeconds === undefined) return { ...selector, status: selector.status ?? 'active' };
   if (selector.expiresAt !== undefined) return selector;
-  return { ...selector, status: 'active', expiresAt: new Date(now + selector.expiresAfterSeconds * 1000).toISOString() };
+  return { ...selector, status: 'active', expiresAt: toIso(now + selector.expiresAfterSeconds * 1000) };
 }
 
 function checkReferences(engine: Engine, fields: WritableOf<'job'>, previous: JobData | undefined): void {

@@ -8,8 +8,8 @@ import type { RouterWorker, RouterWorkerState } from '../protocol/worker.schemas
 import type { UpsertResult } from './admin.ts';
 import { paginate, where, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
+import { toIso as iso } from '../time.ts';
 
-const iso = (at: number) => new Date(at).toISOString();
 
 /** The wire form of a worker. */
 export function renderWorker(engine: Engine, workerId: string): RouterWorker {

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { acceptOnlyOffer, createJob, registerWorker, setupQueue } from '../support/builders.ts';
+import { declineChain } from '../support/offer-order.ts';
+import { openTestRouter } from '../support/router-fixture.ts';
+
+const MINUTE = 60_000;
+const agent = { capacity: 100, channels: { voice: 10, sixty: 60, fifteen: 15 } };
+
+describe('longest idle distribution', () => {
+  it("orders by load ratio, then by time since last available — the docs' D(0), C(0.6, 7 min), A(0.6, 5 min), B(0.75)", async () => {
+    const { router, advance } = await openTestRouter();
+    await setupQueue(router);
+    for (const id of ['A', 'B', 'C', 'D']) await registerWorker(router, id, agent);
+    // Load the workers with jobs aimed at them by their implicit Id label.
+    const load = async (workerId: string, channelId: string) => {
+      await createJob(router, `${workerId}-${channelId}`, {
+        channelId,
+        requestedWorkerSelectors: [{ key: 'Id', labelOperator: 'equal', value: workerId }],
+      });
+      return acceptOnlyOffer(router, workerId);
+    };
+    await load('A', 'sixty');
+    await load('B', 'sixty');
+    await load('B', 'fifteen');
+    await load('C', 'sixty');
+    // A last became available 2 minutes in (it finished a short job then), C at the start: C has idled longer.
+    await advance(2 * MINUTE);
+    const short = await load('A', 'voice');
+    await router.closeJob(short.jobId, short.assignmentId);
+    await advance(5 * MINUTE);
+
+    const loads = await Promise.all(['A', 'B', 'C', 'D'].map(async (id) => (await router.getWorker(id)).loadRatio));
+    expect(loads).toEqual([0.6, 0.75, 0.6, 0]);
+    await createJob(router, 'call');
+    expect(await declineChain(router, 'call', ['A', 'B', 'C', 'D'])).toEqual(['D', 'C', 'A', 'B']);
+  });
+});

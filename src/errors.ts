@@ -14,6 +14,7 @@ export const errorCatalogue = {
   QueueExistsWithDistributionPolicy: { status: 400, azureCode: 'BadRequest', retryable: false, summary: 'A distribution policy cannot be deleted while a queue uses it.' },
   QueueExistsWithExceptionPolicy: { status: 400, azureCode: 'BadRequest', retryable: false, summary: 'An exception policy cannot be deleted while a queue uses it.' },
   ActiveJobWithClassificationPolicyExist: { status: 400, azureCode: 'BadRequest', retryable: false, summary: 'A classification policy cannot be deleted while a job that is not closed or cancelled uses it.' },
+  AccessKeyRequired: { status: 400, azureCode: 'BadRequest', retryable: false, summary: 'Worker tokens are signed with the access key, so the server must be started with one to issue them.' },
   Unauthorized: { status: 401, azureCode: 'Unauthorized', retryable: false, summary: 'The request is not authenticated, or its signature or token is not valid.' },
   Forbidden: { status: 403, azureCode: 'Forbidden', retryable: false, summary: 'The credential is valid but may not perform this operation (a worker token acting for another worker).' },
   NotFound: { status: 404, azureCode: 'NotFound', retryable: false, summary: 'The resource does not exist.' },

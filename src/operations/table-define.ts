@@ -1,0 +1,280 @@
+import { z } from 'zod';
+import type { Engine, Versioned } from '../engine/engine.ts';
+import { EmptyResultSchema } from '../protocol/actions.schemas.ts';
+import { ResourceIdSchema } from '../protocol/common.schemas.ts';
+import type { Router } from '../router.ts';
+import { MAX_PAGE_SIZE, type Page } from './paging.ts';
+import type { Preconditions } from './preconditions.ts';
+
+/**
+ * The building blocks of the operations table: the shape of one entry and one helper per kind of operation, so an
+ * entry states only what is particular to it (name, path, schemas, which Router method to call).
+ */
+
+/** What an operation does to its resource; the faces derive status codes and headers from it. */
+export type OperationKind = 'upsert' | 'get' | 'delete' | 'list' | 'action';
+
+/** HTTP method of an operation's REST form. */
+export type HttpMethod = 'GET' | 'PATCH' | 'DELETE' | 'POST';
+
+/** What a face knows about a request besides its arguments. */
+export interface InvocationContext {
+  /**
+   * Preconditions of an upsert. REST passes its `If-Match` / `If-Unmodified-Since` headers here (possibly
+   * empty); when this is absent, the upsert takes `args.ifMatch` / `args.ifUnmodifiedSince` instead (WebSocket).
+   */
+  readonly preconditions?: Preconditions | undefined;
+  /** The server's access key, which signs worker tokens; absent when the server runs without one. */
+  readonly accessKey?: string | undefined;
+}
+
+/** The outcome of an operation, with what REST turns into status and headers. */
+export interface Invocation<R> {
+  readonly result: R;
+  /** Upserts: whether the resource was created (201) rather than updated (200). */
+  readonly created?: boolean | undefined;
+  /** Upserts and gets of a resource: its etag, quoted as sent in `ETag`. */
+  readonly etag?: string | undefined;
+  /** Upserts and gets of a resource: when the version carrying `etag` was written, epoch ms. */
+  readonly lastModified?: number | undefined;
+}
+
+/**
+ * One operation of the table.
+ *
+ * `args` is one flat object: path parameters, the query parameters of lists, and the body fields. Faces validate
+ * with `args` (see `invokeOperation`) and then call `invoke` with the parsed value.
+ */
+export interface Operation<N extends string = string, A extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  /** Azure's operation name; also the WebSocket `op`. */
+  readonly name: N;
+  readonly kind: OperationKind;
+  readonly method: HttpMethod;
+  /** Azure's path template, e.g. `/routing/jobs/{jobId}:cancel`. */
+  readonly path: string;
+  /** One line for the reference docs. */
+  readonly summary: string;
+  /** True for operations Azure does not have. */
+  readonly extension: boolean;
+  readonly args: A;
+  readonly result: R;
+  invoke(router: Router, args: z.output<A>, context: InvocationContext): Promise<Invocation<z.output<R>>>;
+}
+
+const ifMatchField = { ifMatch: z.string().max(4096).optional(), ifUnmodifiedSince: z.string().max(64).optional() };
+
+/** `{ [name]: resource id }`: the schema of one path parameter. */
+function idShape<P extends string>(param: P): Record<P, typeof ResourceIdSchema> {
+  return { [param]: ResourceIdSchema } as Record<P, typeof ResourceIdSchema>;
+}
+
+/** The schema of an operation's path parameters, from its template: every `{name}` is a resource id. */
+function pathShape<P extends string>(...params: P[]): Record<P, typeof ResourceIdSchema> {
+  return Object.assign({}, ...params.map(idShape)) as Record<P, typeof ResourceIdSchema>;
+}
+
+/**
+ * Etag and modification time of the representation returned. When the store already holds a later version (a job
+ * created is queued in the same commit, but answered as created), that version's time would be too late for the
+ * representation and let a stale `If-Unmodified-Since` pass; the time the invocation started is a safe lower bound.
+ */
+function versionOf(version: Versioned | undefined, etag: string, startedAt: number): Pick<Invocation<unknown>, 'etag' | 'lastModified'> {
+  return { etag, lastModified: version?.etag === etag ? version.lastModified : startedAt };
+}
+
+/**
+ * Reads a string argument. The helpers below are generic in the parameter name, which zod's inferred types cannot
+ * index, so they read validated arguments through this instead.
+ */
+function stringArg(args: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  const value = args[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Reads a path parameter; its schema requires it, so absence is a bug in the table. */
+function idArg(args: Readonly<Record<string, unknown>>, name: string): string {
+  const value = stringArg(args, name);
+  if (value === undefined) throw new Error(`operations table: missing path parameter ${name}`);
+  return value;
+}
+
+/** Looks up the stored version of a resource by id. */
+export type VersionLookup = (engine: Engine, id: string) => Versioned | undefined;
+
+type ResourceSchema = z.ZodType<{ etag: string }>;
+
+interface ResourceSpec<N extends string, P extends string, R extends ResourceSchema> {
+  readonly name: N;
+  readonly path: string;
+  readonly idParam: P;
+  readonly resource: R;
+  readonly summary: string;
+  readonly version: VersionLookup;
+}
+
+/** Create-or-update by merge patch. The patch is passed through to the Router, which validates it. */
+export function upsertOperation<const N extends string, const P extends string, R extends ResourceSchema>(
+  spec: ResourceSpec<N, P, R> & {
+    readonly upsert: (
+      router: Router,
+      id: string,
+      patch: Record<string, unknown>,
+      conditions: Preconditions,
+    ) => Promise<{ readonly resource: z.output<R>; readonly created: boolean }>;
+  },
+) {
+  const { idParam } = spec;
+  return operation({
+    name: spec.name,
+    kind: 'upsert',
+    method: 'PATCH',
+    path: spec.path,
+    summary: spec.summary,
+    extension: false,
+    args: z.looseObject({ ...idShape(idParam), ...ifMatchField }),
+    result: spec.resource,
+    async invoke(router, args, context) {
+      const patch: Record<string, unknown> = { ...args };
+      for (const key of [idParam, 'ifMatch', 'ifUnmodifiedSince']) delete patch[key];
+      const conditions = context.preconditions ?? {
+        ifMatch: stringArg(args, 'ifMatch'),
+        ifUnmodifiedSince: stringArg(args, 'ifUnmodifiedSince'),
+      };
+      const id = idArg(args, idParam);
+      const startedAt = router.engine.now();
+      const { resource, created } = await spec.upsert(router, id, patch, conditions);
+      return { result: resource, created, ...versionOf(spec.version(router.engine, id), resource.etag, startedAt) };
+    },
+  });
+}
+
+/** Reads one resource, with its version. */
+export function getOperation<const N extends string, const P extends string, R extends ResourceSchema>(
+  spec: ResourceSpec<N, P, R> & { readonly get: (router: Router, id: string) => Promise<z.output<R>> },
+) {
+  const { idParam } = spec;
+  return operation({
+    name: spec.name,
+    kind: 'get',
+    method: 'GET',
+    path: spec.path,
+    summary: spec.summary,
+    extension: false,
+    args: z.object(idShape(idParam)),
+    result: spec.resource,
+    async invoke(router, args) {
+      const id = idArg(args, idParam);
+      const startedAt = router.engine.now();
+      const resource = await spec.get(router, id);
+      return { result: resource, ...versionOf(spec.version(router.engine, id), resource.etag, startedAt) };
+    },
+  });
+}
+
+/** Deletes one resource; the result is `{}` (REST answers 204 with no body). */
+export function deleteOperation<const N extends string, const P extends string>(spec: {
+  readonly name: N;
+  readonly path: string;
+  readonly idParam: P;
+  readonly summary: string;
+  readonly delete: (router: Router, id: string) => Promise<void>;
+}) {
+  const { idParam } = spec;
+  return operation({
+    name: spec.name,
+    kind: 'delete',
+    method: 'DELETE',
+    path: spec.path,
+    summary: spec.summary,
+    extension: false,
+    args: z.object(idShape(idParam)),
+    result: EmptyResultSchema,
+    async invoke(router, args) {
+      await spec.delete(router, idArg(args, idParam));
+      return { result: {} };
+    },
+  });
+}
+
+/** A page size: a number, or its decimal spelling as a query string carries it. */
+const PageSizeSchema = z
+  .union([z.number(), z.string().regex(/^\d{1,9}$/, 'must be an integer').transform(Number)])
+  .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE));
+
+/** A boolean, or `true` / `false` as a query string carries it. */
+export const QueryBooleanSchema = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+
+/** The paging arguments every list takes. */
+const pagingShape = {
+  maxpagesize: PageSizeSchema.optional(),
+  pageToken: z.string().max(256).optional(),
+};
+
+/** `{ value, nextPageToken? }`: what a list operation returns. REST renders the token as `nextLink`. */
+export function listResultOf<T extends z.ZodType>(item: T) {
+  return z.object({ value: z.array(item), nextPageToken: z.string().optional() });
+}
+
+/** One page of a list, filtered by the query parameters in `filters`. */
+export function listOperation<const N extends string, F extends z.ZodRawShape, T extends z.ZodType>(spec: {
+  readonly name: N;
+  readonly path: string;
+  readonly summary: string;
+  readonly filters: F;
+  readonly item: T;
+  readonly list: (router: Router, request: z.output<z.ZodObject<F & typeof pagingShape>>) => Promise<Page<z.output<T>>>;
+}) {
+  return operation({
+    name: spec.name,
+    kind: 'list',
+    method: 'GET',
+    path: spec.path,
+    summary: spec.summary,
+    extension: false,
+    args: z.object({ ...spec.filters, ...pagingShape }),
+    result: listResultOf(spec.item),
+    async invoke(router, args) {
+      return { result: await spec.list(router, args) };
+    },
+  });
+}
+
+/**
+ * A command or query on a resource that is not create/read/delete: `POST …:verb` with the options as body, or a
+ * `GET` of something derived (position, statistics). The path parameters are listed in `params`.
+ */
+export function actionOperation<
+  const N extends string,
+  const P extends string,
+  O extends z.ZodRawShape,
+  R extends z.ZodType,
+>(spec: {
+  readonly name: N;
+  readonly method: 'POST' | 'GET';
+  readonly path: string;
+  readonly params: readonly P[];
+  readonly summary: string;
+  readonly extension?: boolean;
+  readonly options: z.ZodObject<O>;
+  readonly result: R;
+  readonly run: (router: Router, args: z.output<z.ZodObject<Record<P, typeof ResourceIdSchema> & O>>, context: InvocationContext) => Promise<z.output<R>>;
+}) {
+  return operation({
+    name: spec.name,
+    kind: spec.method === 'GET' ? 'get' : 'action',
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    extension: spec.extension ?? false,
+    args: z.object({ ...pathShape(...spec.params), ...spec.options.shape }),
+    result: spec.result,
+    async invoke(router, args, context) {
+      return { result: await spec.run(router, args, context) };
+    },
+  });
+}
+
+/** Identity with inference: fixes an entry's generic parameters from its literal. */
+function operation<const N extends string, A extends z.ZodType, R extends z.ZodType>(spec: Operation<N, A, R>): Operation<N, A, R> {
+  return spec;
+}

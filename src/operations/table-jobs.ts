@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import {
+  CancelJobOptionsSchema,
+  CloseJobOptionsSchema,
+  CompleteJobOptionsSchema,
+  EmptyResultSchema,
+  UnassignJobOptionsSchema,
+  UnassignJobResultSchema,
+} from '../protocol/actions.schemas.ts';
+import { DateTimeSchema, ResourceIdSchema } from '../protocol/common.schemas.ts';
+import { RouterJobPositionDetailsSchema, RouterJobSchema, RouterJobStatusSelectorSchema } from '../protocol/job.schemas.ts';
+import { actionOperation, deleteOperation, getOperation, listOperation, upsertOperation } from './table-define.ts';
+
+const JOB_PATH = '/routing/jobs/{jobId}';
+const ASSIGNMENT_PATH = '/routing/jobs/{jobId}/assignments/{assignmentId}';
+
+/** The job operations (spec §2). */
+export const jobOperations = [
+  upsertOperation({
+    name: 'upsertJob',
+    path: JOB_PATH,
+    idParam: 'jobId',
+    resource: RouterJobSchema,
+    summary: 'Creates a job (which then classifies, queues and is offered) or updates one by merge patch.',
+    version: (engine, id) => engine.jobs.get(id),
+    upsert: (router, id, patch, conditions) => router.upsertJob(id, patch, conditions),
+  }),
+  getOperation({
+    name: 'getJob',
+    path: JOB_PATH,
+    idParam: 'jobId',
+    resource: RouterJobSchema,
+    summary: 'Reads a job.',
+    version: (engine, id) => engine.jobs.get(id),
+    get: (router, id) => router.getJob(id),
+  }),
+  deleteOperation({
+    name: 'deleteJob',
+    path: JOB_PATH,
+    idParam: 'jobId',
+    summary: 'Deletes a closed or cancelled job.',
+    delete: (router, id) => router.deleteJob(id),
+  }),
+  listOperation({
+    name: 'listJobs',
+    path: '/routing/jobs',
+    summary: 'Lists jobs, filtered by status, queue, channel, classification policy and schedule time.',
+    filters: {
+      status: RouterJobStatusSelectorSchema.optional(),
+      queueId: ResourceIdSchema.optional(),
+      channelId: ResourceIdSchema.optional(),
+      classificationPolicyId: ResourceIdSchema.optional(),
+      scheduledBefore: DateTimeSchema.optional(),
+      scheduledAfter: DateTimeSchema.optional(),
+    },
+    item: RouterJobSchema,
+    list: (router, request) => router.listJobs(request),
+  }),
+  actionOperation({
+    name: 'cancelJob',
+    method: 'POST',
+    path: `${JOB_PATH}:cancel`,
+    params: ['jobId'],
+    summary: 'Cancels a job that is not yet completed, revoking its offers or ending its assignment.',
+    options: CancelJobOptionsSchema,
+    result: EmptyResultSchema,
+    run: (router, { jobId, ...options }) => router.cancelJob(jobId, options),
+  }),
+  actionOperation({
+    name: 'completeJob',
+    method: 'POST',
+    path: `${ASSIGNMENT_PATH}:complete`,
+    params: ['jobId', 'assignmentId'],
+    summary: 'Completes an assigned job; the worker keeps its capacity until the job is closed.',
+    options: CompleteJobOptionsSchema,
+    result: EmptyResultSchema,
+    run: (router, { jobId, assignmentId, ...options }) => router.completeJob(jobId, assignmentId, options),
+  }),
+  actionOperation({
+    name: 'closeJob',
+    method: 'POST',
+    path: `${ASSIGNMENT_PATH}:close`,
+    params: ['jobId', 'assignmentId'],
+    summary: "Closes a job now or at `closeAt`, releasing the worker's capacity.",
+    options: CloseJobOptionsSchema,
+    result: EmptyResultSchema,
+    run: (router, { jobId, assignmentId, ...options }) => router.closeJob(jobId, assignmentId, options),
+  }),
+  actionOperation({
+    name: 'unassignJob',
+    method: 'POST',
+    path: `${ASSIGNMENT_PATH}:unassign`,
+    params: ['jobId', 'assignmentId'],
+    summary: 'Takes an assigned job back from its worker and queues it again (at most 3 times).',
+    options: UnassignJobOptionsSchema,
+    result: UnassignJobResultSchema,
+    run: (router, { jobId, assignmentId, ...options }) => router.unassignJob(jobId, assignmentId, options),
+  }),
+  actionOperation({
+    name: 'getInQueuePosition',
+    method: 'GET',
+    path: `${JOB_PATH}/position`,
+    params: ['jobId'],
+    summary: "A queued job's 1-based position, its queue's length and the estimated wait.",
+    options: z.object({}),
+    result: RouterJobPositionDetailsSchema,
+    run: (router, args) => router.getInQueuePosition(args.jobId),
+  }),
+] as const;

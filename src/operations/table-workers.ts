@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { RouterError } from '../errors.ts';
+import { issueWorkerToken } from '../gateway/auth/tokens.ts';
+import {
+  AcceptJobOfferResultSchema,
+  DeclineJobOfferOptionsSchema,
+  EmptyResultSchema,
+} from '../protocol/actions.schemas.ts';
+import { ResourceIdSchema } from '../protocol/common.schemas.ts';
+import { RouterWorkerSchema, RouterWorkerStateSchema } from '../protocol/worker.schemas.ts';
+import {
+  QueryBooleanSchema,
+  actionOperation,
+  deleteOperation,
+  getOperation,
+  listOperation,
+  upsertOperation,
+} from './table-define.ts';
+
+const WORKER_PATH = '/routing/workers/{workerId}';
+const OFFER_PATH = '/routing/workers/{workerId}/offers/{offerId}';
+
+/** Default lifetime of a worker token: one hour. */
+export const DEFAULT_WORKER_TOKEN_SECONDS = 3600;
+/** Longest lifetime of a worker token: 30 days; tokens are bearer secrets, so they should not outlive a rotation cycle. */
+export const MAX_WORKER_TOKEN_SECONDS = 30 * 24 * 3600;
+
+export const IssueWorkerTokenResultSchema = z.object({
+  token: z.string(),
+  /** RFC 3339; the token is refused from this instant on. */
+  expiresAt: z.string(),
+});
+
+/** The worker operations (spec §2), and Switchboard's worker-token extension. */
+export const workerOperations = [
+  upsertOperation({
+    name: 'upsertWorker',
+    path: WORKER_PATH,
+    idParam: 'workerId',
+    resource: RouterWorkerSchema,
+    summary: 'Creates or updates a worker by merge patch; `availableForOffers` registers or deregisters it.',
+    version: (engine, id) => engine.workerVersions.get(id),
+    upsert: (router, id, patch, conditions) => router.upsertWorker(id, patch, conditions),
+  }),
+  getOperation({
+    name: 'getWorker',
+    path: WORKER_PATH,
+    idParam: 'workerId',
+    resource: RouterWorkerSchema,
+    summary: 'Reads a worker, with its current offers and assigned jobs.',
+    version: (engine, id) => engine.workerVersions.get(id),
+    get: (router, id) => router.getWorker(id),
+  }),
+  deleteOperation({
+    name: 'deleteWorker',
+    path: WORKER_PATH,
+    idParam: 'workerId',
+    summary: 'Deletes a worker with no assigned jobs, revoking its offers.',
+    delete: (router, id) => router.deleteWorker(id),
+  }),
+  listOperation({
+    name: 'listWorkers',
+    path: '/routing/workers',
+    summary: 'Lists workers, filtered by state, channel, queue and spare capacity.',
+    filters: {
+      state: z.enum([...RouterWorkerStateSchema.options, 'all']).optional(),
+      channelId: ResourceIdSchema.optional(),
+      queueId: ResourceIdSchema.optional(),
+      hasCapacity: QueryBooleanSchema.optional(),
+    },
+    item: RouterWorkerSchema,
+    list: (router, request) => router.listWorkers(request),
+  }),
+  actionOperation({
+    name: 'acceptJobOffer',
+    method: 'POST',
+    path: `${OFFER_PATH}:accept`,
+    params: ['workerId', 'offerId'],
+    summary: 'Accepts an offer: the job is assigned to the worker and its other offers are revoked.',
+    options: z.object({}),
+    result: AcceptJobOfferResultSchema,
+    run: (router, args) => router.acceptJobOffer(args.workerId, args.offerId),
+  }),
+  actionOperation({
+    name: 'declineJobOffer',
+    method: 'POST',
+    path: `${OFFER_PATH}:decline`,
+    params: ['workerId', 'offerId'],
+    summary: 'Declines an offer; with `retryOfferAt` the job may be offered to this worker again from then on.',
+    options: DeclineJobOfferOptionsSchema,
+    result: EmptyResultSchema,
+    run: (router, { workerId, offerId, ...options }) => router.declineJobOffer(workerId, offerId, options),
+  }),
+  actionOperation({
+    name: 'issueWorkerToken',
+    method: 'POST',
+    path: `${WORKER_PATH}:issueToken`,
+    params: ['workerId'],
+    summary: 'Switchboard extension: issues a bearer token that may act only as this worker (admin only).',
+    extension: true,
+    options: z.object({
+      expiresInSeconds: z.number().int().min(1).max(MAX_WORKER_TOKEN_SECONDS).default(DEFAULT_WORKER_TOKEN_SECONDS),
+    }),
+    result: IssueWorkerTokenResultSchema,
+    run: async (router, args, context) => {
+      if (context.accessKey === undefined)
+        throw new RouterError('AccessKeyRequired', 'worker tokens are signed with the access key; start the server with one');
+      const expiresAt = router.engine.now() + args.expiresInSeconds * 1000;
+      const token = issueWorkerToken({ workerId: args.workerId, accessKey: context.accessKey, expiresAt });
+      return { token, expiresAt: new Date(expiresAt).toISOString() };
+    },
+  }),
+] as const;

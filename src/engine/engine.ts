@@ -130,6 +130,8 @@ export class Engine {
 
   readonly #jobsToMatch = new Set<string>();
   readonly #mayPassivate = new Set<string>();
+  /** Jobs each worker has declined, so re-registration clears them without scanning every job. */
+  readonly #declinedBy = new Map<string, Set<string>>();
   readonly #workersToMatch = new Set<string>();
   readonly #dirty = new Map<string, { kind: DocumentKind; id: string }>();
   readonly #deleted = new Map<string, { kind: DocumentKind; id: string }>();
@@ -329,6 +331,11 @@ export class Engine {
   /** Restores a stored job without actors (they are created on demand). */
   restoreJob(record: JobRecord): void {
     this.jobs.set(record.context.job.id, record);
+    for (const workerId of Object.keys(record.declines ?? {})) {
+      let declined = this.#declinedBy.get(workerId);
+      if (!declined) this.#declinedBy.set(workerId, (declined = new Set()));
+      declined.add(record.context.job.id);
+    }
     this.#enqueueSeq = Math.max(this.#enqueueSeq, record.enqueueSeq);
   }
 
@@ -538,9 +545,9 @@ export class Engine {
     this.#workersToMatch.add(workerId);
   }
 
-  /** Every queue's wire resource by id (for worker registration events). */
-  queuesById(): ReadonlyMap<string, RouterQueue> {
-    return new Map([...this.queues].map(([id, stored]) => [id, stored.resource]));
+  /** A queue's wire resource (for worker registration events). */
+  queueResource(queueId: string): RouterQueue | undefined {
+    return this.queues.get(queueId)?.resource;
   }
 
   // ---------------------------------------------------------------- distribution policies
@@ -794,13 +801,19 @@ export class Engine {
     const record = this.jobs.get(jobId);
     if (!record) return;
     this.setDeclines(jobId, { ...record.declines, [workerId]: retryOfferAt ?? Infinity });
+    let declined = this.#declinedBy.get(workerId);
+    if (!declined) this.#declinedBy.set(workerId, (declined = new Set()));
+    declined.add(jobId);
     if (retryOfferAt !== undefined) this.deadlines.arm(`retry:${jobId}|${workerId}`, retryOfferAt);
   }
 
   /** A re-registered worker is eligible again for the jobs it declined (spec §3.3). */
   clearDeclinesOf(workerId: string): void {
-    for (const [jobId, record] of this.jobs) {
-      if (record.declines?.[workerId] === undefined) continue;
+    const declined = this.#declinedBy.get(workerId);
+    this.#declinedBy.delete(workerId);
+    for (const jobId of declined ?? []) {
+      const record = this.jobs.get(jobId);
+      if (record?.declines?.[workerId] === undefined) continue;
       const { [workerId]: _cleared, ...rest } = record.declines;
       this.setDeclines(jobId, Object.keys(rest).length > 0 ? rest : undefined);
       this.deadlines.cancel(`retry:${jobId}|${workerId}`);

@@ -41,10 +41,15 @@ export class EventFactory {
     return this.make(type, subject, data);
   }
 
-  workerRegistration(type: RouterEventType, worker: WorkerContext, queues: ReadonlyMap<string, RouterQueue>, extra: Record<string, unknown> = {}): PendingEvent {
+  workerRegistration(
+    type: RouterEventType,
+    worker: WorkerContext,
+    queue: (queueId: string) => RouterQueue | undefined,
+    extra: Record<string, unknown> = {},
+  ): PendingEvent {
     const { config } = worker;
     return this.worker(type, worker.id, undefined, {
-      queueAssignments: config.queues.map((id) => ({ id, name: queues.get(id)?.name, labels: queues.get(id)?.labels ?? {} })),
+      queueAssignments: config.queues.map((id) => ({ id, name: queue(id)?.name, labels: queue(id)?.labels ?? {} })),
       channelConfigurations: config.channels.map(({ channelId, capacityCostPerJob, maxNumberOfJobs }) => ({
         channelId,
         capacityCostPerJob,

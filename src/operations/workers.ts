@@ -103,14 +103,14 @@ function announce(
   const wasActive = stateBefore === 'active';
   const isActive = stateAfter === 'active';
   if (!wasActive && isActive) {
-    engine.emit(engine.events.workerRegistration('RouterWorkerRegistered', after, engine.queuesById()));
+    engine.emit(engine.events.workerRegistration('RouterWorkerRegistered', after, (queueId) => engine.queueResource(queueId)));
     engine.clearDeclinesOf(after.id);
   } else if (wasActive && !isActive) {
     engine.emit(engine.events.worker('RouterWorkerDeregistered', after.id, undefined));
   } else if (!created) {
     const changed = updatedProperties(previous, after.config);
     if (changed.length > 0)
-      engine.emit(engine.events.workerRegistration('RouterWorkerUpdated', after, engine.queuesById(), { updatedWorkerProperties: changed }));
+      engine.emit(engine.events.workerRegistration('RouterWorkerUpdated', after, (queueId) => engine.queueResource(queueId), { updatedWorkerProperties: changed }));
   }
 }
 

@@ -79,16 +79,40 @@ export function upsertWorker(engine: Engine, workerId: string, body: unknown, co
   });
 }
 
-/** Deregistering revokes every offer; leaving a queue or channel revokes the offers that came from it. */
+/**
+ * Deregistering revokes every offer; leaving a queue or channel revokes the offers that came from it. Lowering
+ * `capacity`, a channel's `maxNumberOfJobs` or `maxConcurrentOffers` revokes the newest offers that no longer fit
+ * beside the assigned jobs (which cannot be taken back), so an offer never stands for capacity the worker lacks.
+ */
 function revokeOffersThatNoLongerFit(engine: Engine, worker: WorkerContext, config: WorkerConfig, at: number): void {
-  for (const offer of Object.values(worker.offers)) {
+  const channels = new Map(config.channels.map((channel) => [channel.channelId, channel]));
+  const jobsPerChannel = new Map<string, number>();
+  let used = 0;
+  for (const held of Object.values(worker.assignments)) {
+    used += held.capacityCost;
+    jobsPerChannel.set(held.channelId, (jobsPerChannel.get(held.channelId) ?? 0) + 1);
+  }
+  let kept = 0;
+  const oldestFirst = Object.values(worker.offers).sort((a, b) => a.offeredAt - b.offeredAt);
+  for (const offer of oldestFirst) {
     const queueId = engine.job(offer.jobId)?.context.job.queueId;
+    const channel = channels.get(offer.channelId);
+    const onChannel = jobsPerChannel.get(offer.channelId) ?? 0;
     const fits =
       config.availableForOffers &&
       queueId !== undefined &&
       config.queues.includes(queueId) &&
-      config.channels.some((channel) => channel.channelId === offer.channelId);
-    if (!fits) engine.endOffer(offer.offerId, 'revoked', at);
+      channel !== undefined &&
+      used + offer.capacityCost <= config.capacity &&
+      (channel.maxNumberOfJobs === undefined || onChannel < channel.maxNumberOfJobs) &&
+      (config.maxConcurrentOffers === undefined || kept < config.maxConcurrentOffers);
+    if (!fits) {
+      engine.endOffer(offer.offerId, 'revoked', at);
+      continue;
+    }
+    used += offer.capacityCost;
+    jobsPerChannel.set(offer.channelId, onChannel + 1);
+    kept++;
   }
 }
 

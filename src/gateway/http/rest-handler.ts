@@ -1,0 +1,157 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { RouterError } from '../../errors.ts';
+import { invokeOperation, type Invocation, type Operation } from '../../operations/table.ts';
+import { isPlainObject } from '../../protocol/merge-patch.ts';
+import type { Router } from '../../router.ts';
+import { authorize } from '../auth/authorize.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { RateLimiter } from '../rate-limit.ts';
+import { requireApiVersion } from './api-version.ts';
+import { authenticate, isLoopbackAddress } from './client-identity.ts';
+import { nextLink } from './next-link.ts';
+import { parseJsonObject, readBody } from './request-body.ts';
+import { matchRoute } from './routes.ts';
+import { sendError, sendJson } from './responses.ts';
+
+/** What the REST face needs from the server. */
+export interface RestHandlerOptions {
+  readonly router: Router;
+  /** With a key, every request must be signed or carry a bearer token; without, only loopback clients are served. */
+  readonly accessKey: string | undefined;
+  /** Largest accepted body, bytes. */
+  readonly maxBodyBytes: number;
+  readonly rateLimiter: RateLimiter;
+  /** Server clock: signature dates, token expiry. */
+  readonly now: () => number;
+  /** Where unexpected faults are reported, with their stack (never sent to the client). */
+  readonly log: (message: string) => void;
+}
+
+/** A request handler for `node:http`. */
+export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+
+const MERGE_PATCH_TYPES: ReadonlySet<string> = new Set(['application/merge-patch+json', 'application/json']);
+
+/**
+ * The REST face: Azure's Job Router API over the operations table. Every request is answered, and only refusals
+ * from the catalogue reach the client; an unexpected fault is logged and answered 500 without details.
+ *
+ * Order of checks: body size (413), identity (401, or 403 for a non-loopback client without a key), rate (429, so
+ * a flood of bad credentials is throttled too), route (404), `api-version` (400), permission (403), then the
+ * operation's own validation.
+ */
+export function createRestHandler(options: RestHandlerOptions): RequestHandler {
+  return async (request, response) => {
+    try {
+      await handle(options, request, response);
+    } catch (error) {
+      if (error instanceof RouterError) return sendError(response, error);
+      options.log(`internal error on ${request.method} ${request.url}: ${error instanceof Error ? error.stack : String(error)}`);
+      sendError(response, new RouterError('InternalError', 'an unexpected error occurred; nothing was changed'));
+    }
+  };
+}
+
+async function handle(options: RestHandlerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://switchboard');
+  const method = request.method ?? '';
+  if (url.pathname === '/healthz' && method === 'GET') return sendJson(response, 200, { status: 'ok' });
+
+  const read = await readBody(request, options.maxBodyBytes);
+  if (read.kind === 'aborted') return;
+  if (read.kind === 'tooLarge')
+    return sendError(response, new RouterError('PayloadTooLarge', `the body exceeds ${options.maxBodyBytes} bytes`, 'body'), {
+      connection: 'close',
+    });
+
+  const principal = identify(options, request, read.body);
+  const remote = request.socket.remoteAddress ?? 'unknown';
+  const taken = options.rateLimiter.take(principal?.kind === 'worker' ? `worker:${principal.workerId}` : `address:${remote}`);
+  if (!taken.ok)
+    return sendError(response, new RouterError('ThrottleLimitExceeded', 'too many requests; retry after the Retry-After delay'), {
+      'retry-after': String(Math.max(1, Math.ceil(taken.retryAfterMs / 1000))),
+    });
+  if (principal === undefined) {
+    if (options.accessKey === undefined)
+      throw new RouterError('Forbidden', 'this server has no access key and accepts only loopback clients');
+    return sendError(response, new RouterError('Unauthorized', 'the request is not authenticated'), {
+      'www-authenticate': 'HMAC-SHA256, Bearer',
+    });
+  }
+
+  const route = matchPath(method, url.pathname);
+  if (route === undefined) throw new RouterError('RouteNotFound', `no operation ${method} ${url.pathname.slice(0, 256)}`);
+  requireApiVersion(url.searchParams);
+  const { operation, params } = route;
+  if (!authorize(principal, operation.name, params).ok)
+    throw new RouterError('Forbidden', `this credential may not perform ${operation.name} here`);
+
+  const invocation = await invokeOperation(operation, options.router, argsOf(operation, request, url, read.body, params), {
+    accessKey: options.accessKey,
+    ...(operation.kind === 'upsert' ? { preconditions: preconditionsOf(request) } : {}),
+  });
+  respond(operation, invocation, request, response, url);
+}
+
+/** The caller, or `undefined` when it is not allowed in at all. */
+function identify(options: RestHandlerOptions, request: IncomingMessage, body: Buffer): Principal | undefined {
+  if (options.accessKey !== undefined) return authenticate(request, body, options.accessKey, options.now());
+  return isLoopbackAddress(request.socket.remoteAddress) ? { kind: 'admin' } : undefined;
+}
+
+function matchPath(method: string, path: string) {
+  try {
+    return matchRoute(method, path);
+  } catch {
+    throw new RouterError('InvalidRequest', 'a path parameter is not valid percent-encoding', 'path');
+  }
+}
+
+/** One flat object: the body's fields, a list's query parameters, then the path parameters, which win. */
+function argsOf(
+  operation: Operation,
+  request: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  params: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+  if (operation.kind === 'list') {
+    const query = Object.fromEntries(url.searchParams);
+    delete query['api-version'];
+    return { ...query, ...params };
+  }
+  const hasBody = operation.kind === 'upsert' || (operation.kind === 'action' && body.length > 0);
+  if (!hasBody) return { ...params };
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!MERGE_PATCH_TYPES.has(mediaType))
+    throw new RouterError(
+      'UnsupportedMediaType',
+      `the body must be application/merge-patch+json or application/json, not ${JSON.stringify(mediaType.slice(0, 64))}`,
+      'Content-Type',
+    );
+  return { ...parseJsonObject(body), ...params };
+}
+
+function preconditionsOf(request: IncomingMessage) {
+  return { ifMatch: request.headers['if-match'], ifUnmodifiedSince: request.headers['if-unmodified-since'] };
+}
+
+function respond(operation: Operation, invocation: Invocation<unknown>, request: IncomingMessage, response: ServerResponse, url: URL): void {
+  const headers: OutgoingHttpHeaders = {};
+  if (invocation.etag !== undefined) headers['etag'] = invocation.etag;
+  if (invocation.lastModified !== undefined) headers['last-modified'] = new Date(invocation.lastModified).toUTCString();
+  switch (operation.kind) {
+    case 'delete':
+      return sendJson(response, 204, undefined);
+    case 'upsert':
+      return sendJson(response, invocation.created ? 201 : 200, invocation.result, headers);
+    case 'list': {
+      // REST pages link to the next page instead of handing out the token.
+      const { nextPageToken, ...page } = isPlainObject(invocation.result) ? invocation.result : {};
+      const link = typeof nextPageToken === 'string' ? { nextLink: nextLink(request, url, nextPageToken) } : {};
+      return sendJson(response, 200, { ...page, ...link });
+    }
+    default:
+      return sendJson(response, 200, invocation.result, headers);
+  }
+}

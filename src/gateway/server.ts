@@ -1,0 +1,108 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Router } from '../router.ts';
+import { isWellFormedAccessKey } from './auth/access-key.ts';
+import { isLoopbackHost } from './http/client-identity.ts';
+import { DEFAULT_MAX_BODY_BYTES } from './http/request-body.ts';
+import { createRestHandler } from './http/rest-handler.ts';
+import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './rate-limit.ts';
+
+/** A token-bucket rate per client: bursts of `capacity` requests, refilled at `refillPerSecond`. */
+export interface RateLimit {
+  readonly capacity: number;
+  readonly refillPerSecond: number;
+}
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  readonly router: Router;
+  /** Default 8080; 0 picks a free port. */
+  readonly port?: number | undefined;
+  /** Default `127.0.0.1`. Anything but loopback requires `accessKey`. */
+  readonly host?: string | undefined;
+  /** Base64 access key. Without one, only loopback clients are served. */
+  readonly accessKey?: string | undefined;
+  /** Largest request body, bytes; default 1 MiB. */
+  readonly maxBodyBytes?: number | undefined;
+  /** Per-client request rate; default Azure's 1000 requests per 10 s. */
+  readonly rateLimit?: RateLimit | undefined;
+  /** Receives unexpected faults with their stack; default `console.error`. */
+  readonly log?: ((message: string) => void) | undefined;
+  /**
+   * The WebSocket gateway's hook: called for every HTTP upgrade request (the gateway serves `/ws` and refuses the
+   * rest). Without it, upgrades are refused with 404.
+   */
+  readonly onUpgrade?: ((request: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** `http://host:port`, with the port actually bound. */
+  readonly url: string;
+  readonly port: number;
+  readonly httpServer: Server;
+  /** Stops accepting, ends every connection and resolves once the server is closed. Does not close the router. */
+  close(): Promise<void>;
+}
+
+/**
+ * Thrown by {@link startServer} for a configuration it refuses: a non-loopback host without an access key, or a
+ * malformed key. The CLI reports it and exits with code 2.
+ */
+export class ServerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServerConfigError';
+  }
+}
+
+/**
+ * Starts the HTTP server: the REST API under `/routing/`, `GET /healthz`, and upgrades handed to `onUpgrade`.
+ *
+ * @throws ServerConfigError for a refused configuration, before anything listens
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const { accessKey } = options;
+  if (accessKey === undefined && !isLoopbackHost(host))
+    throw new ServerConfigError(`refusing to listen on ${host} without an access key: set --access-key or SWITCHBOARD_ACCESS_KEY, or bind to 127.0.0.1`);
+  if (accessKey !== undefined && !isWellFormedAccessKey(accessKey))
+    throw new ServerConfigError('the access key must be canonical base64 (for example the output of `openssl rand -base64 32`)');
+
+  const now = () => options.router.engine.now();
+  const handler = createRestHandler({
+    router: options.router,
+    accessKey,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    rateLimiter: new RateLimiter({ ...(options.rateLimit ?? AZURE_JOB_ROUTER_RATE_LIMIT), now }),
+    now,
+    log: options.log ?? ((message) => console.error(message)),
+  });
+  const httpServer = createServer((request, response) => void handler(request, response));
+  const { onUpgrade } = options;
+  httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (onUpgrade) return onUpgrade(request, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? 8080, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const { port, address } = httpServer.address() as AddressInfo;
+  const shown = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${shown}:${port}`,
+    port,
+    httpServer,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        httpServer.close((error) => (error ? reject(error) : resolve()));
+        httpServer.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const LISTENING = /listening on (http:\/\/[^\s;]+)/;
+const START_TIMEOUT_MS = 20_000;
+
+/** A `switchboard serve` child process on a random loopback port. */
+export interface ServerProcess {
+  /** `http://127.0.0.1:<port>` as the server logged it. */
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Everything the process wrote so far, stdout then stderr. */
+  output(): { stdout: string; stderr: string };
+  /** Sends `signal` (default SIGTERM) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts the real server (`node --import tsx src/cli.ts serve --port 0 --host 127.0.0.1 …extraArgs`) and resolves
+ * once it logs where it listens. Rejects with its output if it exits or stays silent first.
+ */
+export function startServerProcess(extraArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--host', '127.0.0.1', ...extraArgs], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '', HOST: '', SWITCHBOARD_ACCESS_KEY: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const server = (url: string): ServerProcess => ({
+    url,
+    child,
+    output: () => ({ stdout, stderr }),
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  });
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${START_TIMEOUT_MS} ms\n${stdout}${stderr}`));
+    }, START_TIMEOUT_MS);
+    const onData = () => {
+      const url = LISTENING.exec(stdout)?.[1];
+      if (url === undefined) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      resolve(server(url));
+    };
+    child.stdout?.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening\n${stdout}${stderr}`));
+    });
+  });
+}

@@ -55,6 +55,25 @@ function queuesUsing(engine: Engine, field: 'distributionPolicyId' | 'exceptionP
 
 const TERMINAL = new Set(['closed', 'cancelled']);
 
+/**
+ * A queue's distribution policy was changed or replaced: its `maxConcurrentOffers` may differ. Offers beyond the new
+ * maximum are revoked, newest first, and every waiting job is matched again, which offers up to a raised maximum and
+ * re-parks jobs that are now full (a parked job is one worker matching may not offer again). O(jobs in the queue),
+ * paid only on administration changes.
+ */
+function applyPolicy(engine: Engine, queueId: string): void {
+  engine.matchQueue(queueId);
+  const index = engine.supervisors.get(queueId)?.getSnapshot().context.index;
+  const maxConcurrentOffers = engine.policyOf(queueId)?.view.maxConcurrentOffers;
+  if (!index) return;
+  const at = engine.now();
+  for (const { jobId } of [...index.entries()]) {
+    if (maxConcurrentOffers !== undefined)
+      for (const offerId of [...engine.offersOf(jobId).keys()].slice(maxConcurrentOffers)) engine.endOffer(offerId, 'revoked', at);
+    engine.matchJob(jobId);
+  }
+}
+
 export const distributionPolicies: AdminSpec<'distributionPolicy'> = {
   kind: 'distributionPolicy',
   label: 'distribution policy',
@@ -65,7 +84,7 @@ export const distributionPolicies: AdminSpec<'distributionPolicy'> = {
     return fields;
   },
   afterUpsert: (engine, id) => {
-    for (const [queueId, { resource }] of engine.queues) if (resource.distributionPolicyId === id) engine.matchQueue(queueId);
+    for (const [queueId, { resource }] of engine.queues) if (resource.distributionPolicyId === id) applyPolicy(engine, queueId);
   },
   beforeDelete: (engine, id) => {
     if (queuesUsing(engine, 'distributionPolicyId', id))
@@ -87,7 +106,7 @@ export const queues: AdminSpec<'queue'> = {
   },
   afterUpsert: (engine, id, created) => {
     if (created) engine.supervisors.set(id, createActor(queueMachine, { input: { queueId: id } }).start());
-    engine.matchQueue(id);
+    applyPolicy(engine, id);
   },
   beforeDelete: (engine, id) => {
     const reasons: string[] = [];

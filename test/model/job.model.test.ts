@@ -1,0 +1,129 @@
+/**
+ * The job machine from its own graph (spec §3.1): every state and transition reached by a generated path replayed on
+ * a real actor, finished jobs staying finished, and the unassignment limit.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type JobData, jobMachine, MAX_UNASSIGNMENTS } from '../../machines/job.machine.ts';
+import { coverage, generatePaths, type MachineModel, ModelRun, type ModelStep, replay, walk } from './model-harness.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const CLOSE_AT = T0 + 60_000;
+
+const job: JobData = {
+  id: 'job-1',
+  queueId: 'q-1',
+  channelId: 'chat',
+  priority: 1,
+  requestedWorkerSelectors: [],
+  attachedWorkerSelectors: [],
+  labels: {},
+  tags: {},
+  notes: [],
+  assignments: {},
+  matchingMode: { kind: 'queueAndMatch' },
+};
+
+const model: MachineModel<typeof jobMachine> = {
+  machine: jobMachine,
+  input: { job },
+  samples: ({ context }) => {
+    const current = context.assignmentId ?? 'no-assignment';
+    const at = T0;
+    return [
+      ['update', { type: 'job.update', changes: { priority: 5 }, at }],
+      ['classify', { type: 'job.classify', at }],
+      ['classified', { type: 'job.classified', changes: { queueId: 'q-2' }, at }],
+      ['classificationFail', { type: 'job.classificationFail', at }],
+      ['enqueue', { type: 'job.enqueue', at }],
+      ['suspend', { type: 'job.suspend', at }],
+      ['schedule', { type: 'job.schedule', at }],
+      ['scheduleArmed', { type: 'job.scheduleArmed', at }],
+      ['scheduleFail', { type: 'job.scheduleFail', at }],
+      ['scheduleDue', { type: 'job.scheduleDue', at }],
+      // A fresh id per assignment, as the engine mints them; bounded by the unassignment limit.
+      ['assign', { type: 'job.assign', assignmentId: `a-${context.unassignmentCount + 1}`, workerId: 'w-1', at }],
+      ['complete', { type: 'job.complete', assignmentId: current, note: 'wrapped up', at }],
+      ['complete(stale)', { type: 'job.complete', assignmentId: 'a-stale', at }],
+      ['close', { type: 'job.close', assignmentId: current, dispositionCode: 'Resolved', at }],
+      ['close(stale)', { type: 'job.close', assignmentId: 'a-stale', at }],
+      ['deferClose', { type: 'job.deferClose', assignmentId: current, closeAt: CLOSE_AT, at }],
+      ['deferClose(stale)', { type: 'job.deferClose', assignmentId: 'a-stale', closeAt: CLOSE_AT, at }],
+      ['closeDue(early)', { type: 'job.closeDue', at: CLOSE_AT - 1 }],
+      ['closeDue', { type: 'job.closeDue', at: CLOSE_AT }],
+      ['cancel', { type: 'job.cancel', dispositionCode: 'Abandoned', note: 'caller hung up', at }],
+      ['unassign', { type: 'job.unassign', assignmentId: current, suspendMatching: false, at }],
+      ['unassign(suspend)', { type: 'job.unassign', assignmentId: current, suspendMatching: true, at }],
+      ['unassign(stale)', { type: 'job.unassign', assignmentId: 'a-stale', suspendMatching: false, at }],
+    ];
+  },
+};
+
+/** `closed` and `cancelled` are terminal statuses, though not final states (a finished job's tags can change). */
+const TERMINAL = new Set(['closed', 'cancelled']);
+
+function invariants({ label, event, before, after }: ModelStep<typeof jobMachine>): void {
+  if (TERMINAL.has(String(before.value))) {
+    expect(after.value, `a ${String(before.value)} job must ignore ${label}`).toBe(before.value);
+  }
+  expect(after.context.unassignmentCount).toBeLessThanOrEqual(MAX_UNASSIGNMENTS);
+  if (event.type === 'job.unassign' && before.context.unassignmentCount === MAX_UNASSIGNMENTS) {
+    expect(after.value, `unassign after ${MAX_UNASSIGNMENTS} unassignments must be refused`).toBe(before.value);
+    expect(after.context).toBe(before.context);
+  }
+}
+
+const paths = generatePaths(model);
+
+describe('job machine, generated paths', () => {
+  for (const path of paths) {
+    it(path.name, () => {
+      const run = replay(model, path, invariants);
+      if (!TERMINAL.has(String(path.target))) return;
+      // A finished job, sent every sample there is, stays where it is.
+      for (const [label, event] of model.samples(run.snapshot)) invariants(run.send(label, event));
+    });
+  }
+});
+
+describe('job machine, coverage', () => {
+  const result = coverage(
+    model,
+    paths.map((path) => replay(model, path)),
+  );
+
+  it('reaches every state the machine declares', () => {
+    expect(result.visitedStates).toEqual(result.declaredStates);
+  });
+
+  it('takes every transition the machine declares, each guarded branch included', () => {
+    expect(result.takenTransitions).toEqual(result.declaredTransitions);
+  });
+});
+
+describe('job machine, context the graph does not key on', () => {
+  it(`refuses an unassignment after ${MAX_UNASSIGNMENTS}`, () => {
+    const run = new ModelRun(model);
+    run.act('enqueue');
+    for (let round = 0; round < MAX_UNASSIGNMENTS; round++) {
+      run.act('assign');
+      expect(run.act(round % 2 === 0 ? 'unassign' : 'unassign(suspend)').after.context.unassignmentCount).toBe(round + 1);
+      if (run.snapshot.value === 'waitingForActivation') run.act('enqueue');
+    }
+    run.act('assign');
+    const held = run.snapshot;
+    for (const label of ['unassign', 'unassign(suspend)']) {
+      expect(run.act(label).after, `${label} in ${run.trail}`).toBe(held);
+    }
+    expect(run.act('complete').after.value).toBe('completed');
+  });
+
+  it('keeps every invariant on random walks', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 60 }), (choices) => {
+        walk(model, choices, invariants);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -176,7 +176,6 @@ export const workerMachine = setup({
   initial: 'inactive',
   on: {
     'worker.offerEnded': { guard: 'holdsOffer', actions: 'dropOffer' },
-    'worker.assign': { guard: 'holdsOffer', actions: 'convertOfferToAssignment' },
     'worker.release': { guard: 'holdsAssignment', actions: 'releaseAssignment' },
   },
   states: {
@@ -197,6 +196,8 @@ export const workerMachine = setup({
           { target: 'inactive', actions: 'applyConfig' },
         ],
         'worker.reserve': { guard: 'canTakeOffer', actions: 'holdOffer' },
+        // Only an active worker takes on work: deregistering revokes offers first, so none is left to accept.
+        'worker.assign': { guard: 'holdsOffer', actions: 'convertOfferToAssignment' },
       },
     },
     draining: {

@@ -40,12 +40,15 @@ const MAX_CACHED_EXPRESSIONS = 1_000;
  * synchronously; `function` and `webhook` answer with a promise that settles within `timeoutMs`. Nothing it does
  * throws or rejects: every failure is a `{ ok: false }` outcome with a code from `ruleErrorCatalogue`. One evaluator
  * holds one token cache, so the router should create one and share it.
+ *
+ * @throws RangeError when `timeoutMs` or `maxResponseBytes` is not a positive number — a configuration mistake,
+ *   reported at startup rather than as a failure of every HTTP rule.
  */
 export function createRuleEvaluator(options: RuleEvaluatorOptions = {}): RuleEvaluator {
   const http: HttpSettings = {
     fetch: options.fetch ?? fetch,
-    timeoutMs: options.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS,
-    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    timeoutMs: positive('timeoutMs', options.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS),
+    maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
   };
   const tokens = createTokenCache(http, options.now ?? Date.now);
   const compiled = new Map<string, CompiledExpression>();
@@ -94,6 +97,11 @@ export function createRuleEvaluator(options: RuleEvaluatorOptions = {}): RuleEva
       }
     },
   };
+}
+
+function positive(name: string, value: number): number {
+  if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive number, got ${value}`);
+  return value;
 }
 
 /** `directMap`: each job label becomes an `equal` selector with the same key and value. */

@@ -142,3 +142,10 @@ describe('the payload sent to function and webhook rules', () => {
     });
   });
 });
+
+describe('createRuleEvaluator', () => {
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('refuses a timeoutMs or maxResponseBytes of %d at creation', (bad) => {
+    expect(() => createRuleEvaluator({ timeoutMs: bad })).toThrow(RangeError);
+    expect(() => createRuleEvaluator({ maxResponseBytes: bad })).toThrow(RangeError);
+  });
+});

@@ -32,6 +32,7 @@ export const errorCatalogue = {
   PreconditionFailed: { status: 412, azureCode: 'PreconditionFailed', retryable: false, summary: '`If-Match` or `If-Unmodified-Since` does not hold for the current resource.' },
   PayloadTooLarge: { status: 413, azureCode: 'PayloadTooLarge', retryable: false, summary: 'The body or WebSocket message exceeds the size limit.' },
   UnsupportedMediaType: { status: 415, azureCode: 'UnsupportedMediaType', retryable: false, summary: 'An upsert body must be `application/merge-patch+json` or `application/json`.' },
+  HeadersTooLarge: { status: 431, azureCode: 'RequestHeaderFieldsTooLarge', retryable: false, summary: 'The request headers exceed the limit of 16 KiB in total.' },
   ThrottleLimitExceeded: { status: 429, azureCode: 'TooManyRequests', retryable: true, summary: 'The client exceeded its request rate; retry after the `Retry-After` delay.' },
   EventsNoLongerAvailable: { status: 410, azureCode: 'Gone', retryable: false, summary: 'Replay was asked from a sequence number older than the retained event history.' },
   InternalError: { status: 500, azureCode: 'InternalServerError', retryable: true, summary: 'An unexpected fault; nothing was acknowledged.' },

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { RouterError } from '../errors.ts';
 import type { Router } from '../router.ts';
 import { isWellFormedAccessKey } from './auth/access-key.ts';
 import { isLoopbackHost } from './http/client-identity.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './http/request-body.ts';
 import { createRestHandler } from './http/rest-handler.ts';
+import { rawErrorResponse } from './http/responses.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './rate-limit.ts';
 
 /** A token-bucket rate per client: bursts of `capacity` requests, refilled at `refillPerSecond`. */
@@ -80,6 +82,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log: options.log ?? ((message) => console.error(message)),
   });
   const httpServer = createServer((request, response) => void handler(request, response));
+  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // A reset or timed-out client is not listening; anything else gets a proper refusal instead of Node's bare 400.
+    if (!socket.writable || error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return socket.destroy();
+    socket.end(
+      rawErrorResponse(
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? new RouterError('HeadersTooLarge', 'the request headers are too large')
+          : new RouterError('InvalidRequest', 'the request is not valid HTTP/1.1'),
+      ),
+    );
+  });
   const { onUpgrade } = options;
   httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (onUpgrade) return onUpgrade(request, socket, head);

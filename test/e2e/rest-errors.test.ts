@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouterWorker } from '../../src/protocol/worker.schemas.ts';
 import { restClient, urlOf, type Reply, type RestClient } from './support/rest-client.ts';
@@ -142,5 +143,30 @@ describe('429 Too Many Requests', () => {
     } finally {
       expect(await limited.stop()).toBe(0);
     }
+  });
+});
+
+describe('requests Node cannot parse', () => {
+  /** Sends raw bytes and returns the raw answer. */
+  function raw(request: string): Promise<string> {
+    const { hostname, port } = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.end(request));
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+    });
+  }
+
+  it('answer with a communicationError body too: an unknown method, headers over 16 KiB', async () => {
+    const unknownMethod = await raw('BREW /routing/jobs HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(unknownMethod).toMatch(/^HTTP\/1\.1 400 /);
+    expect(unknownMethod).toContain('x-ms-error-code: InvalidRequest');
+    expect(unknownMethod).toContain('"communicationError"');
+
+    const bigHeaders = await raw(`GET /routing/jobs HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(bigHeaders).toMatch(/^HTTP\/1\.1 431 /);
+    expect(bigHeaders).toContain('x-ms-error-code: HeadersTooLarge');
   });
 });

@@ -1,4 +1,4 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { STATUS_CODES, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { errorCatalogue, type RouterError } from '../../errors.ts';
 import { SUPPORTED_API_VERSIONS } from './api-version.ts';
 
@@ -41,4 +41,21 @@ export function errorBody(error: RouterError) {
 /** Sends a refusal with the catalogue's status. */
 export function sendError(response: ServerResponse, error: RouterError, headers: OutgoingHttpHeaders = {}): void {
   sendJson(response, error.status, errorBody(error), { 'x-ms-error-code': error.code, ...headers });
+}
+
+/**
+ * The same refusal as raw HTTP/1.1 bytes, for requests Node's parser rejects before any `ServerResponse` exists.
+ * The connection is closed after it.
+ */
+export function rawErrorResponse(error: RouterError): string {
+  const text = JSON.stringify(errorBody(error));
+  return [
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(text)}`,
+    `x-ms-error-code: ${error.code}`,
+    'connection: close',
+    '',
+    text,
+  ].join('\r\n');
 }

@@ -53,7 +53,7 @@ export function createRestHandler(options: RestHandlerOptions): RequestHandler {
 }
 
 async function handle(options: RestHandlerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://switchboard');
+  const url = targetUrl(request.url ?? '/');
   const method = request.method ?? '';
   if (url.pathname === '/healthz' && method === 'GET') return sendJson(response, 200, { status: 'ok' });
 
@@ -91,6 +91,16 @@ async function handle(options: RestHandlerOptions, request: IncomingMessage, res
     ...(operation.kind === 'upsert' ? { preconditions: preconditionsOf(request) } : {}),
   });
   respond(operation, invocation, request, response, url);
+}
+
+/**
+ * The request target as a URL. Origin-form (`/path?query`) is read as a path even when it starts with `//`, which
+ * a base URL would take for a host; absolute-form (from proxies) is taken as is; anything else is refused.
+ */
+function targetUrl(target: string): URL {
+  const text = target.startsWith('/') ? `http://switchboard${target}` : target;
+  if (!URL.canParse(text)) throw new RouterError('InvalidRequest', 'the request target is not a valid URL', 'path');
+  return new URL(text);
 }
 
 /** The caller, or `undefined` when it is not allowed in at all. */

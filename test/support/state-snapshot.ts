@@ -6,7 +6,8 @@ import type { Router } from '../../src/router.ts';
 
 /**
  * Everything a caller can list, plus the last event number: two equal snapshots mean a command changed nothing a
- * caller can see (etags included, so even a no-op rewrite would show).
+ * caller can see (etags included, so even a no-op rewrite would show). Lists are sorted by id: their order is not
+ * part of the contract (a restart restores workers in idle order, for one).
  */
 export interface VisibleState {
   readonly policies: readonly DistributionPolicy[];
@@ -24,10 +25,14 @@ export async function visibleState(router: Router): Promise<VisibleState> {
     router.listWorkers({ maxpagesize: 1000 }),
   ]);
   return {
-    policies: policies.value,
-    queues: queues.value,
-    jobs: jobs.value,
-    workers: workers.value,
+    policies: byId(policies.value),
+    queues: byId(queues.value),
+    jobs: byId(jobs.value),
+    workers: byId(workers.value),
     lastEvent: router.engine.log.lastSequenceNumber,
   };
+}
+
+function byId<T extends { readonly id: string }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

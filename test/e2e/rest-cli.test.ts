@@ -1,25 +1,37 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServerProcess } from './support/server-process.ts';
 
+type Run = Awaited<ReturnType<typeof runCli>>;
+
 describe('switchboard serve', () => {
-  it('refuses to start on a non-loopback host without an access key, with exit code 2', async () => {
-    const { code, stdout, stderr } = await runCli(['serve', '--port', '0', '--host', '0.0.0.0'], { SWITCHBOARD_ACCESS_KEY: '' });
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without an access key/);
+  // The one-shot invocations run side by side: each is a Node start-up, and they do not interfere.
+  let nonLoopback: Run, badKey: Run, badPort: Run, badOption: Run, help: Run;
+  beforeAll(async () => {
+    [nonLoopback, badKey, badPort, badOption, help] = await Promise.all([
+      runCli(['serve', '--port', '0', '--host', '0.0.0.0'], { SWITCHBOARD_ACCESS_KEY: '' }),
+      runCli(['serve', '--port', '0', '--access-key', 'not base64!']),
+      runCli(['serve', '--port', 'eighty']),
+      runCli(['serve', '--no-such-option']),
+      runCli(['--help']),
+    ]);
   });
 
-  it('refuses a malformed access key and bad options with exit code 2', async () => {
-    expect((await runCli(['serve', '--port', '0', '--access-key', 'not base64!'])).code).toBe(2);
-    expect((await runCli(['serve', '--port', 'eighty'])).code).toBe(2);
-    expect((await runCli(['serve', '--no-such-option'])).code).toBe(2);
+  it('refuses to start on a non-loopback host without an access key, with exit code 2', () => {
+    expect(nonLoopback.code).toBe(2);
+    expect(nonLoopback.stdout).toBe('');
+    expect(nonLoopback.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without an access key/);
   });
 
-  it('--help explains every option', async () => {
-    const { code, stdout } = await runCli(['--help']);
-    expect(code).toBe(0);
+  it('refuses a malformed access key and bad options with exit code 2', () => {
+    expect(badKey).toMatchObject({ code: 2, stderr: expect.stringMatching(/canonical base64/) });
+    expect(badPort).toMatchObject({ code: 2, stderr: expect.stringMatching(/--port must be/) });
+    expect(badOption).toMatchObject({ code: 2, stderr: expect.stringMatching(/--no-such-option/) });
+  });
+
+  it('--help explains every option', () => {
+    expect(help.code).toBe(0);
     for (const option of ['--port', '--host', '--access-key', '--max-body-bytes', '--rate-limit', '--help', 'PORT', 'HOST', 'SWITCHBOARD_ACCESS_KEY'])
-      expect(stdout).toContain(option);
+      expect(help.stdout).toContain(option);
   });
 
   it('logs exactly one line with the real port and the loopback-only notice, and exits 0 on SIGINT', async () => {

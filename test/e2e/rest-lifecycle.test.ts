@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcceptJobOfferResult } from '../../src/protocol/actions.schemas.ts';
 import type { RouterJob } from '../../src/protocol/job.schemas.ts';
@@ -143,6 +144,24 @@ describe('lists', () => {
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen).toEqual(expect.arrayContaining(['page-p1', 'page-p2', 'page-p3', 'page-p4', 'page-p5']));
     expect(pages).toBe(Math.ceil(seen.length / 2));
+  });
+
+  it('links to the address the client connected to when its Host header is not a valid authority', async () => {
+    // The JavaScript SDK sends the port twice on non-default ports; fetch cannot set Host, node:http can.
+    const { hostname, port } = new URL(server.url);
+    const link = await new Promise<string>((resolve, reject) => {
+      const request = httpRequest(
+        { hostname, port, path: `/routing/queues?api-version=2023-11-01&maxpagesize=1`, headers: { host: `${hostname}:${port}:${port}` } },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve((JSON.parse(text) as { nextLink: string }).nextLink));
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+    expect(new URL(link).origin).toBe(server.url);
   });
 
   it('filters jobs by status and workers by state', async () => {

@@ -36,9 +36,9 @@ const MERGE_PATCH_TYPES: ReadonlySet<string> = new Set(['application/merge-patch
  * The REST face: Azure's Job Router API over the operations table. Every request is answered, and only refusals
  * from the catalogue reach the client; an unexpected fault is logged and answered 500 without details.
  *
- * Order of checks: body size (413), identity (401, or 403 for a non-loopback client without a key), rate (429, so
- * a flood of bad credentials is throttled too), route (404), `api-version` (400), permission (403), then the
- * operation's own validation.
+ * Order of checks: body size (413), rate (429, before identity so a flood of bad credentials is throttled too),
+ * identity (401, or 403 for a non-loopback client without a key), route (404), `api-version` (400), permission
+ * (403), then the operation's own validation.
  */
 export function createRestHandler(options: RestHandlerOptions): RequestHandler {
   return async (request, response) => {

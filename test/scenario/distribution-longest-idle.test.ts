@@ -34,4 +34,20 @@ describe('longest idle distribution', () => {
     await createJob(router, 'call');
     expect(await declineChain(router, 'call', ['A', 'B', 'C', 'D'])).toEqual(['D', 'C', 'A', 'B']);
   });
+
+  it('engine bug (idle set out of order): a worker that starts listening on another queue brings its idle time with it', async () => {
+    const { router, advance } = await openTestRouter();
+    await setupQueue(router, { queueId: 'sales' });
+    await router.upsertQueue('support', { distributionPolicyId: 'dp' });
+    await registerWorker(router, 'veteran', { queues: ['sales'] });
+    await advance(MINUTE);
+    await registerWorker(router, 'x', { queues: ['support'] });
+    await advance(MINUTE);
+    await registerWorker(router, 'y', { queues: ['support'] });
+    await advance(MINUTE);
+    // Idle since the start, the veteran now also takes support calls: it has idled longest of the three.
+    await registerWorker(router, 'veteran', { queues: ['sales', 'support'] });
+    await createJob(router, 'call', { queueId: 'support' });
+    expect(await declineChain(router, 'call', ['veteran', 'x', 'y'])).toEqual(['veteran', 'x', 'y']);
+  });
 });

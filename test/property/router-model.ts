@@ -71,6 +71,7 @@ export type Op =
   | { readonly kind: 'setMatching'; readonly pick: number; readonly mode: 'queueAndMatch' | 'suspend' }
   | { readonly kind: 'accept'; readonly pick: number }
   | { readonly kind: 'acceptEnded'; readonly pick: number }
+  | { readonly kind: 'race'; readonly pick: number; readonly rival: Rival }
   | { readonly kind: 'decline'; readonly pick: number; readonly retryAfterMs: number | undefined }
   | { readonly kind: 'complete'; readonly pick: number }
   | { readonly kind: 'close'; readonly pick: number; readonly closeAfterMs: number | undefined }
@@ -79,6 +80,10 @@ export type Op =
   | { readonly kind: 'deleteJob'; readonly pick: number }
   | { readonly kind: 'advance'; readonly ms: number }
   | { readonly kind: 'restart' };
+
+/** What is sent in the same tick as accepting an offer, without waiting for the accept to be acknowledged. */
+type Rival = 'acceptOthers' | 'decline' | 'cancel' | 'deregister' | 'unassign';
+const RIVALS: readonly Rival[] = ['acceptOthers', 'decline', 'cancel', 'deregister', 'unassign'];
 
 // ------------------------------------------------------------------------------------------------ arbitraries
 
@@ -155,6 +160,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('setMatching' as const), pick, mode: fc.constantFrom('queueAndMatch' as const, 'suspend' as const) }) },
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('accept' as const), pick }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('acceptEnded' as const), pick }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('race' as const), pick, rival: fc.constantFrom(...RIVALS) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('decline' as const), pick, retryAfterMs: laterMs }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('complete' as const), pick }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('close' as const), pick, closeAfterMs: laterMs }) },
@@ -254,6 +260,33 @@ async function pickJob(router: Router, k: number, statuses?: readonly string[]) 
   return { job, assignmentId: current?.assignmentId ?? Object.keys(job.assignments)[0] ?? 'none' };
 }
 
+/**
+ * Accepts a live offer and, in the same tick, sends a rival command about the same job or worker. Each command must
+ * either succeed or be refused with a RouterError; the invariants then say whether the outcome is coherent.
+ */
+async function race(world: World, k: number, rival: Rival): Promise<void> {
+  const { router } = world.session;
+  const offers = await liveOffers(router);
+  const offer = nth(offers, k);
+  if (!offer) return;
+  const jobId = router.engine.offers.get(offer.offerId)?.getSnapshot().context.jobId;
+  const accepted = router.acceptJobOffer(offer.workerId, offer.offerId);
+  const rivals: Array<Promise<unknown>> = [];
+  if (rival === 'acceptOthers')
+    for (const other of offers)
+      if (other !== offer && router.engine.offers.get(other.offerId)?.getSnapshot().context.jobId === jobId)
+        rivals.push(router.acceptJobOffer(other.workerId, other.offerId));
+  if (rival === 'decline') rivals.push(router.declineJobOffer(offer.workerId, offer.offerId));
+  if (rival === 'cancel' && jobId !== undefined) rivals.push(router.cancelJob(jobId));
+  if (rival === 'deregister') rivals.push(router.upsertWorker(offer.workerId, { availableForOffers: false }));
+  if (rival === 'unassign') rivals.push(accepted.then((result) => router.unassignJob(result.jobId, result.assignmentId)));
+  const outcomes = await Promise.allSettled([accepted, ...rivals]);
+  for (const outcome of outcomes)
+    if (outcome.status === 'rejected' && !(outcome.reason instanceof RouterError && outcome.reason.code !== 'InternalError'))
+      throw outcome.reason;
+  if (rival === 'acceptOthers') expect(outcomes.filter((outcome) => outcome.status === 'fulfilled'), 'one accept wins').toHaveLength(1);
+}
+
 const iso = (world: World, afterMs: number) => new Date(world.session.clock.now() + afterMs).toISOString();
 
 /** Carries out one command. A refusal (`RouterError`) is an allowed outcome and is returned; anything else throws. */
@@ -331,6 +364,8 @@ async function dispatch(world: World, op: Op): Promise<void> {
       if (offer) await router.acceptJobOffer(offer.workerId, offer.offerId);
       return;
     }
+    case 'race':
+      return race(world, op.pick, op.rival);
     case 'acceptEnded': {
       const offer = nth(world.ledger.ended, op.pick);
       if (offer) await router.acceptJobOffer(offer.workerId, offer.offerId);

@@ -16,7 +16,6 @@ export const adminOperations = [
   upsertOperation({
     name: 'upsertDistributionPolicy',
     path: '/routing/distributionPolicies/{distributionPolicyId}',
-    idParam: 'distributionPolicyId',
     resource: DistributionPolicySchema,
     summary: 'Creates or updates a distribution policy by merge patch.',
     version: (engine, id) => engine.distributionPolicies.get(id),
@@ -25,7 +24,6 @@ export const adminOperations = [
   getOperation({
     name: 'getDistributionPolicy',
     path: '/routing/distributionPolicies/{distributionPolicyId}',
-    idParam: 'distributionPolicyId',
     resource: DistributionPolicySchema,
     summary: 'Reads a distribution policy.',
     version: (engine, id) => engine.distributionPolicies.get(id),
@@ -34,7 +32,6 @@ export const adminOperations = [
   deleteOperation({
     name: 'deleteDistributionPolicy',
     path: '/routing/distributionPolicies/{distributionPolicyId}',
-    idParam: 'distributionPolicyId',
     summary: 'Deletes a distribution policy no queue uses.',
     delete: (router, id) => router.deleteDistributionPolicy(id),
   }),
@@ -50,7 +47,6 @@ export const adminOperations = [
   upsertOperation({
     name: 'upsertQueue',
     path: '/routing/queues/{queueId}',
-    idParam: 'queueId',
     resource: RouterQueueSchema,
     summary: 'Creates or updates a queue by merge patch.',
     version: (engine, id) => engine.queues.get(id),
@@ -59,7 +55,6 @@ export const adminOperations = [
   getOperation({
     name: 'getQueue',
     path: '/routing/queues/{queueId}',
-    idParam: 'queueId',
     resource: RouterQueueSchema,
     summary: 'Reads a queue.',
     version: (engine, id) => engine.queues.get(id),
@@ -68,7 +63,6 @@ export const adminOperations = [
   deleteOperation({
     name: 'deleteQueue',
     path: '/routing/queues/{queueId}',
-    idParam: 'queueId',
     summary: 'Deletes a queue with no active jobs, no workers and no classification policy falling back to it.',
     delete: (router, id) => router.deleteQueue(id),
   }),
@@ -84,7 +78,6 @@ export const adminOperations = [
     name: 'getQueueStatistics',
     method: 'GET',
     path: '/routing/queues/{queueId}/statistics',
-    params: ['queueId'],
     summary: "A queue's length and wait-time estimates.",
     options: z.object({}),
     result: RouterQueueStatisticsSchema,
@@ -94,7 +87,6 @@ export const adminOperations = [
   upsertOperation({
     name: 'upsertClassificationPolicy',
     path: '/routing/classificationPolicies/{classificationPolicyId}',
-    idParam: 'classificationPolicyId',
     resource: ClassificationPolicySchema,
     summary: 'Creates or updates a classification policy by merge patch.',
     version: (engine, id) => engine.classificationPolicies.get(id),
@@ -103,7 +95,6 @@ export const adminOperations = [
   getOperation({
     name: 'getClassificationPolicy',
     path: '/routing/classificationPolicies/{classificationPolicyId}',
-    idParam: 'classificationPolicyId',
     resource: ClassificationPolicySchema,
     summary: 'Reads a classification policy.',
     version: (engine, id) => engine.classificationPolicies.get(id),
@@ -112,7 +103,6 @@ export const adminOperations = [
   deleteOperation({
     name: 'deleteClassificationPolicy',
     path: '/routing/classificationPolicies/{classificationPolicyId}',
-    idParam: 'classificationPolicyId',
     summary: 'Deletes a classification policy no active job uses.',
     delete: (router, id) => router.deleteClassificationPolicy(id),
   }),
@@ -128,7 +118,6 @@ export const adminOperations = [
   upsertOperation({
     name: 'upsertExceptionPolicy',
     path: '/routing/exceptionPolicies/{exceptionPolicyId}',
-    idParam: 'exceptionPolicyId',
     resource: ExceptionPolicySchema,
     summary: 'Creates or updates an exception policy by merge patch.',
     version: (engine, id) => engine.exceptionPolicies.get(id),
@@ -137,7 +126,6 @@ export const adminOperations = [
   getOperation({
     name: 'getExceptionPolicy',
     path: '/routing/exceptionPolicies/{exceptionPolicyId}',
-    idParam: 'exceptionPolicyId',
     resource: ExceptionPolicySchema,
     summary: 'Reads an exception policy.',
     version: (engine, id) => engine.exceptionPolicies.get(id),
@@ -146,7 +134,6 @@ export const adminOperations = [
   deleteOperation({
     name: 'deleteExceptionPolicy',
     path: '/routing/exceptionPolicies/{exceptionPolicyId}',
-    idParam: 'exceptionPolicyId',
     summary: 'Deletes an exception policy no queue uses.',
     delete: (router, id) => router.deleteExceptionPolicy(id),
   }),

@@ -63,14 +63,23 @@ export interface Operation<N extends string = string, A extends z.ZodType = z.Zo
 
 const ifMatchField = { ifMatch: z.string().max(4096).optional(), ifUnmodifiedSince: z.string().max(64).optional() };
 
-/** `{ [name]: resource id }`: the schema of one path parameter. */
-function idShape<P extends string>(param: P): Record<P, typeof ResourceIdSchema> {
-  return { [param]: ResourceIdSchema } as Record<P, typeof ResourceIdSchema>;
+/** The names of a path template's `{parameters}`, as a union: `'jobId' | 'assignmentId'`. */
+export type PathParams<T extends string> = T extends `${string}{${infer P}}${infer Rest}` ? P | PathParams<Rest> : never;
+
+function paramNames(path: string): string[] {
+  return [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? '');
 }
 
-/** The schema of an operation's path parameters, from its template: every `{name}` is a resource id. */
-function pathShape<P extends string>(...params: P[]): Record<P, typeof ResourceIdSchema> {
-  return Object.assign({}, ...params.map(idShape)) as Record<P, typeof ResourceIdSchema>;
+/** The schema of a template's path parameters: every `{name}` is a resource id. */
+function pathShape<T extends string>(path: T): Record<PathParams<T>, typeof ResourceIdSchema> {
+  return Object.fromEntries(paramNames(path).map((name) => [name, ResourceIdSchema])) as Record<PathParams<T>, typeof ResourceIdSchema>;
+}
+
+/** The id parameter of a resource path: its last `{parameter}`. */
+function idParamOf(path: string): string {
+  const id = paramNames(path).at(-1);
+  if (id === undefined) throw new Error(`operations table: ${path} has no id parameter`);
+  return id;
 }
 
 /**
@@ -103,18 +112,18 @@ export type VersionLookup = (engine: Engine, id: string) => Versioned | undefine
 
 type ResourceSchema = z.ZodType<{ etag: string }>;
 
-interface ResourceSpec<N extends string, P extends string, R extends ResourceSchema> {
+interface ResourceSpec<N extends string, T extends string, R extends ResourceSchema> {
   readonly name: N;
-  readonly path: string;
-  readonly idParam: P;
+  /** A resource path; its last parameter is the id. */
+  readonly path: T;
   readonly resource: R;
   readonly summary: string;
   readonly version: VersionLookup;
 }
 
 /** Create-or-update by merge patch. The patch is passed through to the Router, which validates it. */
-export function upsertOperation<const N extends string, const P extends string, R extends ResourceSchema>(
-  spec: ResourceSpec<N, P, R> & {
+export function upsertOperation<const N extends string, const T extends string, R extends ResourceSchema>(
+  spec: ResourceSpec<N, T, R> & {
     readonly upsert: (
       router: Router,
       id: string,
@@ -123,7 +132,7 @@ export function upsertOperation<const N extends string, const P extends string, 
     ) => Promise<{ readonly resource: z.output<R>; readonly created: boolean }>;
   },
 ) {
-  const { idParam } = spec;
+  const idParam = idParamOf(spec.path);
   return operation({
     name: spec.name,
     kind: 'upsert',
@@ -131,7 +140,7 @@ export function upsertOperation<const N extends string, const P extends string, 
     path: spec.path,
     summary: spec.summary,
     extension: false,
-    args: z.looseObject({ ...idShape(idParam), ...ifMatchField }),
+    args: z.looseObject({ ...pathShape(spec.path), ...ifMatchField }),
     result: spec.resource,
     async invoke(router, args, context) {
       const patch: Record<string, unknown> = { ...args };
@@ -149,10 +158,10 @@ export function upsertOperation<const N extends string, const P extends string, 
 }
 
 /** Reads one resource, with its version. */
-export function getOperation<const N extends string, const P extends string, R extends ResourceSchema>(
-  spec: ResourceSpec<N, P, R> & { readonly get: (router: Router, id: string) => Promise<z.output<R>> },
+export function getOperation<const N extends string, const T extends string, R extends ResourceSchema>(
+  spec: ResourceSpec<N, T, R> & { readonly get: (router: Router, id: string) => Promise<z.output<R>> },
 ) {
-  const { idParam } = spec;
+  const idParam = idParamOf(spec.path);
   return operation({
     name: spec.name,
     kind: 'get',
@@ -160,7 +169,7 @@ export function getOperation<const N extends string, const P extends string, R e
     path: spec.path,
     summary: spec.summary,
     extension: false,
-    args: z.object(idShape(idParam)),
+    args: z.object(pathShape(spec.path)),
     result: spec.resource,
     async invoke(router, args) {
       const id = idArg(args, idParam);
@@ -172,14 +181,13 @@ export function getOperation<const N extends string, const P extends string, R e
 }
 
 /** Deletes one resource; the result is `{}` (REST answers 204 with no body). */
-export function deleteOperation<const N extends string, const P extends string>(spec: {
+export function deleteOperation<const N extends string, const T extends string>(spec: {
   readonly name: N;
-  readonly path: string;
-  readonly idParam: P;
+  readonly path: T;
   readonly summary: string;
   readonly delete: (router: Router, id: string) => Promise<void>;
 }) {
-  const { idParam } = spec;
+  const idParam = idParamOf(spec.path);
   return operation({
     name: spec.name,
     kind: 'delete',
@@ -187,7 +195,7 @@ export function deleteOperation<const N extends string, const P extends string>(
     path: spec.path,
     summary: spec.summary,
     extension: false,
-    args: z.object(idShape(idParam)),
+    args: z.object(pathShape(spec.path)),
     result: EmptyResultSchema,
     async invoke(router, args) {
       await spec.delete(router, idArg(args, idParam));
@@ -241,23 +249,22 @@ export function listOperation<const N extends string, F extends z.ZodRawShape, T
 
 /**
  * A command or query on a resource that is not create/read/delete: `POST …:verb` with the options as body, or a
- * `GET` of something derived (position, statistics). The path parameters are listed in `params`.
+ * `GET` of something derived (position, statistics). The path parameters come from the template.
  */
 export function actionOperation<
   const N extends string,
-  const P extends string,
+  const T extends string,
   O extends z.ZodRawShape,
   R extends z.ZodType,
 >(spec: {
   readonly name: N;
   readonly method: 'POST' | 'GET';
-  readonly path: string;
-  readonly params: readonly P[];
+  readonly path: T;
   readonly summary: string;
   readonly extension?: boolean;
   readonly options: z.ZodObject<O>;
   readonly result: R;
-  readonly run: (router: Router, args: z.output<z.ZodObject<Record<P, typeof ResourceIdSchema> & O>>, context: InvocationContext) => Promise<z.output<R>>;
+  readonly run: (router: Router, args: z.output<z.ZodObject<Record<PathParams<T>, typeof ResourceIdSchema> & O>>, context: InvocationContext) => Promise<z.output<R>>;
 }) {
   return operation({
     name: spec.name,
@@ -266,7 +273,7 @@ export function actionOperation<
     path: spec.path,
     summary: spec.summary,
     extension: spec.extension ?? false,
-    args: z.object({ ...pathShape(...spec.params), ...spec.options.shape }),
+    args: z.object({ ...pathShape(spec.path), ...spec.options.shape }),
     result: spec.result,
     async invoke(router, args, context) {
       return { result: await spec.run(router, args, context) };

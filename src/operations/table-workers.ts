@@ -36,7 +36,6 @@ export const workerOperations = [
   upsertOperation({
     name: 'upsertWorker',
     path: WORKER_PATH,
-    idParam: 'workerId',
     resource: RouterWorkerSchema,
     summary: 'Creates or updates a worker by merge patch; `availableForOffers` registers or deregisters it.',
     version: (engine, id) => engine.workerVersions.get(id),
@@ -45,7 +44,6 @@ export const workerOperations = [
   getOperation({
     name: 'getWorker',
     path: WORKER_PATH,
-    idParam: 'workerId',
     resource: RouterWorkerSchema,
     summary: 'Reads a worker, with its current offers and assigned jobs.',
     version: (engine, id) => engine.workerVersions.get(id),
@@ -54,7 +52,6 @@ export const workerOperations = [
   deleteOperation({
     name: 'deleteWorker',
     path: WORKER_PATH,
-    idParam: 'workerId',
     summary: 'Deletes a worker with no assigned jobs, revoking its offers.',
     delete: (router, id) => router.deleteWorker(id),
   }),
@@ -75,7 +72,6 @@ export const workerOperations = [
     name: 'acceptJobOffer',
     method: 'POST',
     path: `${OFFER_PATH}:accept`,
-    params: ['workerId', 'offerId'],
     summary: 'Accepts an offer: the job is assigned to the worker and its other offers are revoked.',
     options: z.object({}),
     result: AcceptJobOfferResultSchema,
@@ -85,7 +81,6 @@ export const workerOperations = [
     name: 'declineJobOffer',
     method: 'POST',
     path: `${OFFER_PATH}:decline`,
-    params: ['workerId', 'offerId'],
     summary: 'Declines an offer; with `retryOfferAt` the job may be offered to this worker again from then on.',
     options: DeclineJobOfferOptionsSchema,
     result: EmptyResultSchema,
@@ -95,7 +90,6 @@ export const workerOperations = [
     name: 'issueWorkerToken',
     method: 'POST',
     path: `${WORKER_PATH}:issueToken`,
-    params: ['workerId'],
     summary: 'Switchboard extension: issues a bearer token that may act only as this worker (admin only).',
     extension: true,
     options: z.object({

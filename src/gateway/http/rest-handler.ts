@@ -47,7 +47,7 @@ export function createRestHandler(options: RestHandlerOptions): RequestHandler {
     } catch (error) {
       if (error instanceof RouterError) return sendError(response, error);
       options.log(`internal error on ${request.method} ${request.url}: ${error instanceof Error ? error.stack : String(error)}`);
-      sendError(response, new RouterError('InternalError', 'an unexpected error occurred; nothing was changed'));
+      sendError(response, new RouterError('InternalError', 'an unexpected error occurred'));
     }
   };
 }

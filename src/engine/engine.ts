@@ -122,6 +122,8 @@ export class Engine {
   readonly #queueWorkers = new Map<string, Set<WorkerActor>>();
   /** Registered workers with nothing reserved, per queue, in the order they became idle. */
   readonly #idleWorkers = new Map<string, Set<WorkerActor>>();
+  /** The latest `availableSince` appended to each idle set. */
+  readonly #idleTails = new Map<string, number>();
   readonly #preparedPolicies = new Map<string, PreparedPolicy>();
 
   readonly #boot = randomUUID().slice(0, 8);
@@ -513,23 +515,44 @@ export class Engine {
     this.#moveMembership(this.#queueWorkers, actor, before?.active ? before.queues : undefined, after?.active ? after.queues : undefined);
     const idleQueues = (context: WorkerContext | undefined) =>
       context?.active && context.usedCapacity === 0 ? context.queues : undefined;
-    this.#moveMembership(this.#idleWorkers, actor, idleQueues(before), idleQueues(after));
+    const joined = this.#moveMembership(this.#idleWorkers, actor, idleQueues(before), idleQueues(after));
+    // A worker usually becomes idle now, after every other idle worker; one that joins a queue while already idle
+    // may have been idle for longer, and then that queue's order is restored.
+    for (const queueId of joined) {
+      const since = after!.availableSince;
+      const tail = this.#idleTails.get(queueId) ?? -Infinity;
+      if (since >= tail) this.#idleTails.set(queueId, since);
+      else this.#sortIdle(queueId);
+    }
   }
 
+  #sortIdle(queueId: string): void {
+    const set = this.#idleWorkers.get(queueId);
+    if (!set) return;
+    const sorted = [...set].sort((a, b) => a.getSnapshot().context.availableSince - b.getSnapshot().context.availableSince);
+    set.clear();
+    for (const actor of sorted) set.add(actor);
+    this.#idleTails.set(queueId, sorted.at(-1)?.getSnapshot().context.availableSince ?? -Infinity);
+  }
+
+  /** Moves `actor` from the sets of `from` to those of `to`; returns the queues whose set it joined. */
   #moveMembership(
     sets: Map<string, Set<WorkerActor>>,
     actor: WorkerActor,
     from: ReadonlySet<string> | undefined,
     to: ReadonlySet<string> | undefined,
-  ): void {
-    if (from === to) return;
+  ): string[] {
+    if (from === to) return [];
     for (const queueId of from ?? EMPTY_SET) if (!to?.has(queueId)) sets.get(queueId)?.delete(actor);
+    const joined: string[] = [];
     for (const queueId of to ?? EMPTY_SET) {
       if (from?.has(queueId)) continue;
       let set = sets.get(queueId);
       if (!set) sets.set(queueId, (set = new Set()));
       set.add(actor);
+      joined.push(queueId);
     }
+    return joined;
   }
 
   /** Asks for matching of everything a queue could now dispatch (its policy or registration changed). */

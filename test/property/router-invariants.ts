@@ -85,6 +85,7 @@ export async function checkInvariants(router: Router, ledger: OfferLedger, event
   for (const worker of workers) checkWorkerLoad(router, worker, known);
   checkAssignments(jobs, workers);
   checkOffers(router, jobs, workers, ledger);
+  await checkQueues(router, jobs);
 }
 
 /** Every job created and not deleted is listed exactly once, in exactly one status. */
@@ -126,6 +127,8 @@ function checkWorkerLoad(router: Router, worker: RouterWorker, known: Expectatio
     expect(count, `${where}: jobs on ${channel.channelId} within maxNumberOfJobs`).toBeLessThanOrEqual(channel.maxNumberOfJobs);
   }
   if (worker.maxConcurrentOffers !== undefined) expect(worker.offers.length, `${where}: maxConcurrentOffers`).toBeLessThanOrEqual(worker.maxConcurrentOffers);
+  const state = worker.availableForOffers ? 'active' : worker.assignedJobs.length > 0 ? 'draining' : 'inactive';
+  expect(worker.state, `${where}: registered ${worker.availableForOffers}`).toBe(state);
   if (worker.state !== 'active') expect(worker.offers, `${where} is ${worker.state} and holds no offers`).toEqual([]);
   expect(new Set(worker.offers.map((offer) => offer.jobId)).size, `${where}: one offer per job`).toBe(worker.offers.length);
 }
@@ -172,4 +175,32 @@ function checkOffers(router: Router, jobs: readonly RouterJob[], workers: readon
   }
   const orphans = [...perJob.keys()].filter((jobId) => !jobs.some((job) => job.id === jobId));
   expect(orphans, 'offers only for existing jobs').toEqual([]);
+
+  // Each live offer still fits its worker: the worker listens on the job's queue, has its channel, and has not
+  // declined the job for longer than now.
+  const workersById = new Map(workers.map((worker) => [worker.id, worker]));
+  for (const [offerId, { workerId, jobId }] of shown) {
+    const job = jobs.find((candidate) => candidate.id === jobId)!;
+    const worker = workersById.get(workerId)!;
+    const where = `offer ${offerId} of job ${jobId} to ${workerId}`;
+    expect(worker.queues, `${where}: worker listens on ${job.queueId}`).toContain(job.queueId);
+    expect(worker.channels.map((channel) => channel.channelId), `${where}: worker has channel ${job.channelId}`).toContain(job.channelId);
+    const retryAt = router.engine.jobs.get(jobId)?.declines?.[workerId];
+    if (retryAt !== undefined) expect(retryAt, `${where}: declined until`).toBeLessThanOrEqual(router.engine.now());
+  }
+}
+
+/** A queue's length is the number of its queued jobs; a job is in line exactly while it is queued. */
+async function checkQueues(router: Router, jobs: readonly RouterJob[]): Promise<void> {
+  for (const queueId of router.engine.queues.keys()) {
+    const queued = jobs.filter((job) => job.status === 'queued' && job.queueId === queueId).length;
+    expect((await router.getQueueStatistics(queueId)).length, `queue ${queueId} length`).toBe(queued);
+  }
+  for (const job of jobs) {
+    const inLine = await router.getInQueuePosition(job.id).then(
+      () => true,
+      () => false,
+    );
+    expect(inLine, `job ${job.id} (${job.status}) has a queue position`).toBe(job.status === 'queued');
+  }
 }

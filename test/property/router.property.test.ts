@@ -12,7 +12,7 @@ import { pinnedCases } from './router-regressions.ts';
 
 describe('router invariants under random commands', () => {
   it('capacity, single assignment, offer limits, offers ending once, nothing lost, gapless events', async () => {
-    await fc.assert(fc.asyncProperty(setupArb, opsArb, runCommands), { numRuns: 150, examples: [...pinnedCases] });
+    await fc.assert(fc.asyncProperty(setupArb, opsArb, runCommands), { numRuns: 250, examples: [...pinnedCases] });
   });
 });
 

@@ -174,6 +174,8 @@ export const jobMachine = setup({
         'job.classificationFail': 'classificationFailed',
         'job.enqueue': { target: 'queued', actions: 'recordEnqueued' },
         'job.suspend': 'waitingForActivation',
+        // A classified job whose matching mode is scheduleAndSuspend is scheduled once its queue is known.
+        'job.schedule': 'pendingSchedule',
         ...cancelFrom,
       },
     },

@@ -14,6 +14,10 @@ import {
   upsertAdmin,
 } from './operations/admin.ts';
 import * as jobs from './operations/jobs.ts';
+import { classifyJob, reclassifyJob } from './policy/classification.ts';
+import { waitTimeDue, watchQueue, watchQueues } from './policy/exceptions.ts';
+import { scheduleDue } from './policy/scheduling.ts';
+import { armSelectorExpiry, expireSelectors } from './policy/selector-expiry.ts';
 import type { PageRequest } from './operations/paging.ts';
 import type { Preconditions } from './operations/preconditions.ts';
 import * as workers from './operations/workers.ts';
@@ -30,6 +34,7 @@ import type { ExceptionPolicy } from './protocol/exception-policy.schemas.ts';
 import type { RouterQueue } from './protocol/queue.schemas.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import type { DocumentKind, Store } from './store/store.ts';
+import type { RuleEvaluator } from './rules/rule-evaluator.ts';
 
 export interface RouterOptions {
   /** Where state lives; default an in-memory store. */
@@ -38,6 +43,10 @@ export interface RouterOptions {
   readonly clock?: Clock | undefined;
   /** Id generator for offers, assignments and events; default `crypto.randomUUID`. */
   readonly newId?: (() => string) | undefined;
+  /** Evaluates router rules; default `createRuleEvaluator()` (tests inject one that answers later, or records). */
+  readonly ruleEvaluator?: RuleEvaluator | undefined;
+  /** Uniform draws in [0, 1) for weighted allocation; default `Math.random`, seeded in tests for reproducibility. */
+  readonly random?: (() => number) | undefined;
 }
 
 /**
@@ -57,11 +66,18 @@ export class Router {
   static async open(options: RouterOptions = {}): Promise<Router> {
     const store = options.store ?? new MemoryStore();
     const stored = await store.load();
-    const engine = new Engine({ store, clock: options.clock, newId: options.newId }, stored.lastSequenceNumber);
+    const { clock, newId, ruleEvaluator, random } = options;
+    const engine = new Engine({ store, clock, newId, ruleEvaluator, random }, stored.lastSequenceNumber);
     const router = new Router(engine);
     engine.onDeadline('close', (jobId, at) => jobs.closeDue(engine, jobId, at));
-    engine.onDeadline('schedule', (jobId, at) => jobs.scheduleDue(engine, jobId, at));
-    await engine.command(() => restore(engine, stored.documents));
+    engine.onDeadline('schedule', (jobId, at) => scheduleDue(engine, jobId, at));
+    engine.onDeadline('selectors', (jobId, at) => expireSelectors(engine, jobId, at));
+    engine.onDeadline('exception', (key, at) => waitTimeDue(engine, key, at));
+    watchQueues(engine);
+    await engine.command(() => {
+      restore(engine, stored.documents);
+      resumePolicies(engine);
+    });
     return router;
   }
 
@@ -159,6 +175,9 @@ export class Router {
   async unassignJob(jobId: string, assignmentId: string, options?: UnassignJobOptions) {
     return jobs.unassignJob(this.engine, jobId, assignmentId, options);
   }
+  reclassifyJob(jobId: string) {
+    return reclassifyJob(this.engine, jobId);
+  }
   async getInQueuePosition(jobId: string) {
     return jobs.getInQueuePosition(this.engine, jobId);
   }
@@ -215,4 +234,16 @@ function restore(engine: Engine, documents: ReadonlyMap<DocumentKind, ReadonlyMa
   each<WorkerRecord>('worker', (_id, record) => storedWorkers.push(record));
   storedWorkers.sort((a, b) => a.context.availableSince - b.context.availableSince);
   for (const record of storedWorkers) engine.restoreWorker(record);
+}
+
+/**
+ * Re-arms what the policy engine keeps on the deadline heap after a restart: selector expiries and wait-time
+ * exception rules. A classification whose rules were still answering when the router stopped is started again.
+ */
+function resumePolicies(engine: Engine): void {
+  for (const [jobId, record] of engine.jobs) {
+    armSelectorExpiry(engine, jobId);
+    if (record.status === 'pendingClassification') classifyJob(engine, jobId);
+  }
+  for (const queueId of engine.queues.keys()) watchQueue(engine, queueId);
 }

@@ -15,6 +15,10 @@ import type { DistributionPolicy } from '../protocol/distribution-policy.schemas
 import type { ExceptionPolicy } from '../protocol/exception-policy.schemas.ts';
 import type { RouterJobStatus } from '../protocol/job.schemas.ts';
 import type { RouterQueue } from '../protocol/queue.schemas.ts';
+import type { JobPolicyState } from '../policy/job-policy-state.ts';
+import { createScorer } from '../policy/scoring.ts';
+import { createRuleEvaluator } from '../rules/evaluator.ts';
+import type { RuleEvaluator } from '../rules/rule-evaluator.ts';
 import type { DocumentKind, Store } from '../store/store.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
@@ -47,6 +51,14 @@ export interface JobRecord extends Versioned {
   readonly enqueueSeq: number;
   /** Workers that declined, with the epoch ms they may be offered the job again (`Infinity` = never). */
   readonly declines?: Readonly<Record<string, number>> | undefined;
+  /** What the policy engine keeps about the job (`src/policy/`): classification runs, queue stays. */
+  readonly policy?: JobPolicyState | undefined;
+}
+
+/** Told when a job enters a queue's dispatch order afresh (not re-indexed) and when it leaves it. */
+export interface QueueChangeListener {
+  enqueued(jobId: string, queueId: string): void;
+  dequeued(jobId: string, queueId: string): void;
 }
 
 /** A worker as stored. Offers are not stored on their own: the worker's held offers carry everything to rebuild them. */
@@ -80,6 +92,10 @@ export interface EngineOptions {
   readonly clock?: Clock | undefined;
   /** Generates offer, assignment, event and action ids. */
   readonly newId?: (() => string) | undefined;
+  /** Evaluates router rules for classification, exceptions and scoring; default `createRuleEvaluator()`. */
+  readonly ruleEvaluator?: RuleEvaluator | undefined;
+  /** Uniform draws in [0, 1) for weighted allocation; default `Math.random`, seeded by tests for reproducibility. */
+  readonly random?: (() => number) | undefined;
 }
 
 /** How many ended offers are remembered to answer late accepts with 409 rather than 404. */
@@ -146,11 +162,16 @@ export class Engine {
 
   /** Called for each deadline key prefix (`offer`, `retry`, `close`, …) when it is due. */
   readonly #deadlineHandlers = new Map<string, (rest: string, at: number) => void>();
+  readonly #queueListeners: QueueChangeListener[] = [];
+  readonly ruleEvaluator: RuleEvaluator;
+  readonly random: () => number;
 
   constructor(options: EngineOptions, lastSequenceNumber = 0) {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     this.newId = options.newId ?? randomUUID;
+    this.ruleEvaluator = options.ruleEvaluator ?? createRuleEvaluator();
+    this.random = options.random ?? Math.random;
     this.events = new EventFactory(this.newId, () => this.clock.now());
     this.log = new EventLog(this.store, lastSequenceNumber);
     this.deadlines = new DeadlineHeap(this.clock, (key, at) => this.#onDeadline(key, at));
@@ -322,6 +343,14 @@ export class Engine {
     this.touch('job', jobId);
   }
 
+  /** Replaces the policy engine's state of a job without an actor event. */
+  setPolicyState(jobId: string, policy: JobPolicyState | undefined): void {
+    const record = this.jobs.get(jobId);
+    if (!record) return;
+    this.jobs.set(jobId, { ...record, policy });
+    this.touch('job', jobId);
+  }
+
   deleteJob(jobId: string): void {
     this.#liveJobs.get(jobId)?.stop();
     this.#liveJobs.delete(jobId);
@@ -363,6 +392,7 @@ export class Engine {
       context: snapshot.context,
       enqueueSeq,
       declines: previous?.declines,
+      policy: previous?.policy,
       ...(changed || !previous ? this.nextVersion() : { etag: previous.etag, lastModified: previous.lastModified }),
     };
     this.jobs.set(jobId, record);
@@ -397,6 +427,7 @@ export class Engine {
     this.jobs.set(jobId, { ...record, enqueueSeq });
     this.#sendQueue(supervisor, { type: 'queue.enqueue', entry: this.#indexEntry(record, enqueueSeq) });
     this.#jobsToMatch.add(jobId);
+    for (const listener of this.#queueListeners) listener.enqueued(jobId, queueId);
   }
 
   /** Refreshes a queued job's entry after its priority or selectors changed, keeping its place in line. */
@@ -420,7 +451,14 @@ export class Engine {
   dequeue(jobId: string, queueId: string | undefined): void {
     if (queueId === undefined) return;
     const supervisor = this.supervisors.get(queueId);
-    if (supervisor?.getSnapshot().context.index.get(jobId)) this.#sendQueue(supervisor, { type: 'queue.remove', jobId });
+    if (!supervisor?.getSnapshot().context.index.get(jobId)) return;
+    this.#sendQueue(supervisor, { type: 'queue.remove', jobId });
+    for (const listener of this.#queueListeners) listener.dequeued(jobId, queueId);
+  }
+
+  /** Registers a reaction to jobs entering and leaving queues (exception policies watch waiting jobs). */
+  onQueueChange(listener: QueueChangeListener): void {
+    this.#queueListeners.push(listener);
   }
 
   #sendQueue(supervisor: QueueActor, event: Parameters<QueueActor['send']>[0]): void {
@@ -583,7 +621,8 @@ export class Engine {
     const stored = this.distributionPolicies.get(policyId);
     if (!stored) return undefined;
     if (!prepared || prepared.policy !== stored.resource) {
-      prepared = { policy: stored.resource, view: distributionView(stored.resource) };
+      const scorer = createScorer(stored.resource, this.ruleEvaluator);
+      prepared = { policy: stored.resource, view: { ...distributionView(stored.resource), scorer } };
       this.#preparedPolicies.set(policyId, prepared);
     }
     return prepared;

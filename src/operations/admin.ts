@@ -6,6 +6,9 @@ import type { ExceptionPolicy } from '../protocol/exception-policy.schemas.ts';
 import type { RouterQueue } from '../protocol/queue.schemas.ts';
 import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
 import { validateRule } from '../rules/validate-rules.ts';
+import { watchQueue } from '../policy/exceptions.ts';
+import { validateScoringRule } from '../policy/scoring.ts';
+import { validateWeights } from '../policy/weighted.ts';
 import { createActor } from 'xstate';
 import { queueMachine } from '../../machines/queue.machine.ts';
 import { paginate, type Page, type PageRequest } from './paging.ts';
@@ -81,6 +84,7 @@ export const distributionPolicies: AdminSpec<'distributionPolicy'> = {
   map: (engine) => engine.distributionPolicies,
   prepare: (_engine, _id, fields) => {
     if (fields.mode?.kind === 'bestWorker') validateRule(fields.mode.scoringRule, 'mode.scoringRule');
+    validateScoringRule(fields.mode, 'mode');
     return fields;
   },
   afterUpsert: (engine, id) => {
@@ -107,6 +111,7 @@ export const queues: AdminSpec<'queue'> = {
   afterUpsert: (engine, id, created) => {
     if (created) engine.supervisors.set(id, createActor(queueMachine, { input: { queueId: id } }).start());
     applyPolicy(engine, id);
+    watchQueue(engine, id);
   },
   beforeDelete: (engine, id) => {
     const reasons: string[] = [];
@@ -145,10 +150,12 @@ export const classificationPolicies: AdminSpec<'classificationPolicy'> = {
     fields.queueSelectorAttachments.forEach((attachment, i) => {
       if (attachment.kind === 'conditional') validateRule(attachment.condition, `queueSelectorAttachments.${i}.condition`);
       if (attachment.kind === 'ruleEngine') validateRule(attachment.rule, `queueSelectorAttachments.${i}.rule`);
+      if (attachment.kind === 'weightedAllocation') validateWeights(attachment.allocations, `queueSelectorAttachments.${i}.allocations`);
     });
     fields.workerSelectorAttachments.forEach((attachment, i) => {
       if (attachment.kind === 'conditional') validateRule(attachment.condition, `workerSelectorAttachments.${i}.condition`);
       if (attachment.kind === 'ruleEngine') validateRule(attachment.rule, `workerSelectorAttachments.${i}.rule`);
+      if (attachment.kind === 'weightedAllocation') validateWeights(attachment.allocations, `workerSelectorAttachments.${i}.allocations`);
     });
     return fields;
   },
@@ -178,6 +185,9 @@ export const exceptionPolicies: AdminSpec<'exceptionPolicy'> = {
       }),
     }));
     return { ...fields, exceptionRules };
+  },
+  afterUpsert: (engine, id) => {
+    for (const [queueId, { resource }] of engine.queues) if (resource.exceptionPolicyId === id) watchQueue(engine, queueId);
   },
   beforeDelete: (engine, id) => {
     if (queuesUsing(engine, 'exceptionPolicyId', id))

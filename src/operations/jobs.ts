@@ -10,10 +10,13 @@ import type {
   UnassignJobOptions,
   UnassignJobResult,
 } from '../protocol/actions.schemas.ts';
-import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
 import type { RouterJob, RouterJobPositionDetails, RouterJobStatus, RouterJobStatusSelector } from '../protocol/job.schemas.ts';
 import type { RouterQueueStatistics } from '../protocol/queue.schemas.ts';
 import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
+import { classifyJob, reclassifyOnUpdate } from '../policy/classification.ts';
+import { enqueue, queuedEvent, route, withdraw } from '../policy/routing.ts';
+import { waitingForActivation } from '../policy/scheduling.ts';
+import { armSelectorExpiry, stampSelector } from '../policy/selector-expiry.ts';
 import type { UpsertResult } from './admin.ts';
 import { paginate, where, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
@@ -46,12 +49,6 @@ function stampTimes(fields: WritableOf<'job'>, now: number): WritableOf<'job'> {
   };
 }
 
-function stampSelector(selector: RouterWorkerSelector, now: number): RouterWorkerSelector {
-  if (selector.expiresAfterSeconds === undefined) return { ...selector, status: selector.status ?? 'active' };
-  if (selector.expiresAt !== undefined) return selector;
-  return { ...selector, status: 'active', expiresAt: toIso(now + selector.expiresAfterSeconds * 1000) };
-}
-
 function checkReferences(engine: Engine, fields: WritableOf<'job'>, previous: JobData | undefined): void {
   if (fields.queueId !== undefined && fields.queueId !== previous?.queueId && !engine.queues.has(fields.queueId))
     throw new RouterError('ReferenceNotFound', `queue ${fields.queueId} does not exist`, 'queueId');
@@ -61,62 +58,6 @@ function checkReferences(engine: Engine, fields: WritableOf<'job'>, previous: Jo
     !engine.classificationPolicies.has(fields.classificationPolicyId)
   )
     throw new RouterError('ReferenceNotFound', `classification policy ${fields.classificationPolicyId} does not exist`, 'classificationPolicyId');
-}
-
-/** Puts a job on its way after creation or activation: into its queue, or into waiting, as its matching mode says. */
-export function route(engine: Engine, jobId: string): void {
-  const record = engine.job(jobId)!;
-  const at = engine.now();
-  const mode = record.context.job.matchingMode;
-  if (mode.kind === 'queueAndMatch') return enqueue(engine, jobId);
-  if (mode.kind === 'suspend') {
-    const after = engine.sendJob(jobId, { type: 'job.suspend', at });
-    engine.emit(waitingForActivation(engine, after));
-    return;
-  }
-  engine.sendJob(jobId, { type: 'job.schedule', at });
-  const scheduleAt = Date.parse(mode.scheduleAt);
-  engine.sendJob(jobId, { type: 'job.scheduleArmed', at });
-  engine.deadlines.arm(`schedule:${jobId}`, Math.max(scheduleAt, at));
-}
-
-/** Moves a job into `queued` and into its queue's dispatch order. */
-export function enqueue(engine: Engine, jobId: string): void {
-  const at = engine.now();
-  const record = engine.sendJob(jobId, { type: 'job.enqueue', at });
-  engine.enqueue(jobId);
-  const job = record.context.job;
-  engine.emit(
-    engine.events.job('RouterJobQueued', job, {
-      priority: job.priority,
-      requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
-      attachedWorkerSelectors: job.attachedWorkerSelectors.map(eventSelector),
-    }, `/queue/${job.queueId ?? ''}`),
-  );
-}
-
-function waitingForActivation(engine: Engine, record: JobRecord) {
-  const job = record.context.job;
-  return engine.events.job('RouterJobWaitingForActivation', job, {
-    priority: job.priority,
-    expiredAttachedWorkerSelectors: job.attachedWorkerSelectors.filter((s) => s.status === 'expired').map(eventSelector),
-    expiredRequestedWorkerSelectors: job.requestedWorkerSelectors.filter((s) => s.status === 'expired').map(eventSelector),
-    scheduledOn: job.scheduledAt,
-    unavailableForMatching: true,
-  });
-}
-
-/** `scheduleAt` came: the job waits for activation (spec §3.1). */
-export function scheduleDue(engine: Engine, jobId: string, at: number): void {
-  const record = engine.job(jobId);
-  if (record?.status !== 'scheduled') return;
-  engine.emit(waitingForActivation(engine, engine.sendJob(jobId, { type: 'job.scheduleDue', at })));
-}
-
-/** A job leaves matching: its offers are revoked and it leaves its queue's dispatch order. */
-function withdraw(engine: Engine, record: JobRecord, at: number): void {
-  engine.revokeOffersOfJob(record.context.job.id, at);
-  engine.dequeue(record.context.job.id, record.context.job.queueId);
 }
 
 export function upsertJob(engine: Engine, jobId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<RouterJob>> {
@@ -133,14 +74,13 @@ function createJob(engine: Engine, jobId: string, fields: WritableOf<'job'>): Pr
   if (fields.channelId === undefined) throw new RouterError('InvalidRequest', 'channelId is required', 'channelId');
   if (fields.queueId === undefined && fields.classificationPolicyId === undefined)
     throw new RouterError('InvalidRequest', 'a job needs a queueId or a classificationPolicyId', 'queueId');
-  if (fields.classificationPolicyId !== undefined)
-    throw new RouterError('InvalidRequest', 'classification is not available yet', 'classificationPolicyId');
   return engine.command(() => {
     const record = engine.createJob({ id: jobId, ...fields, attachedWorkerSelectors: [], assignments: {} });
     const job = record.context.job;
+    const classified = job.classificationPolicyId !== undefined;
     engine.emit(
       engine.events.job('RouterJobReceived', job, {
-        jobStatus: eventStatus(job.matchingMode.kind === 'queueAndMatch' ? 'queued' : 'waitingForActivation'),
+        jobStatus: eventStatus(classified ? 'pendingClassification' : job.matchingMode.kind === 'queueAndMatch' ? 'queued' : 'waitingForActivation'),
         classificationPolicyId: job.classificationPolicyId,
         priority: job.priority,
         requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
@@ -148,7 +88,10 @@ function createJob(engine: Engine, jobId: string, fields: WritableOf<'job'>): Pr
         unavailableForMatching: job.matchingMode.kind !== 'queueAndMatch',
       }),
     );
-    // The response shows the job as created; queueing follows in the same commit, as Azure's asynchronous step.
+    armSelectorExpiry(engine, jobId);
+    // The response shows the job as created (or pending classification); queueing follows in the same commit, as
+    // Azure's asynchronous step.
+    if (classified) return { resource: renderJob(classifyJob(engine, jobId)), created: true };
     const resource = renderJob(record);
     route(engine, jobId);
     return { resource, created: true };
@@ -163,6 +106,9 @@ function updateJob(engine: Engine, existing: JobRecord, fields: WritableOf<'job'
   return engine.command(() => {
     const at = engine.now();
     const record = engine.sendJob(jobId, { type: 'job.update', changes: fields, at });
+    armSelectorExpiry(engine, jobId);
+    const reclassifying = reclassifyOnUpdate(engine, jobId, previous);
+    if (reclassifying) return { resource: renderJob(reclassifying), created: false };
     const job = record.context.job;
     const modeChanged = job.matchingMode.kind !== previous.matchingMode.kind;
     if (record.status === 'queued' && (job.queueId !== previous.queueId || (modeChanged && job.matchingMode.kind !== 'queueAndMatch'))) {
@@ -230,19 +176,28 @@ export function cancelJob(engine: Engine, jobId: string, options: CancelJobOptio
   const event = { type: 'job.cancel', at: engine.now(), note: options.note, dispositionCode: options.dispositionCode } as const;
   requireTransition(engine, record, event, 'cancel');
   return engine.command(() => {
-    const at = engine.now();
-    withdraw(engine, record, at);
-    releaseAssignment(engine, record, at);
-    const after = engine.sendJob(jobId, { ...event, at });
-    for (const prefix of ['schedule', 'close']) engine.deadlines.cancel(`${prefix}:${jobId}`);
-    engine.emit(
-      engine.events.job('RouterJobCancelled', after.context.job, {
-        note: options.note,
-        dispositionCode: after.context.job.dispositionCode,
-      }, `/disposition/${after.context.job.dispositionCode ?? ''}`),
-    );
+    cancelNow(engine, jobId, options);
     return {};
   });
+}
+
+/**
+ * Cancels a job inside a command that already checked the job may be cancelled: by `cancelJob`, and by an exception
+ * rule's `cancel` action.
+ */
+export function cancelNow(engine: Engine, jobId: string, options: CancelJobOptions): void {
+  const at = engine.now();
+  const record = engine.job(jobId)!;
+  withdraw(engine, record, at);
+  releaseAssignment(engine, record, at);
+  const after = engine.sendJob(jobId, { type: 'job.cancel', at, note: options.note, dispositionCode: options.dispositionCode });
+  for (const prefix of ['schedule', 'close']) engine.deadlines.cancel(`${prefix}:${jobId}`);
+  engine.emit(
+    engine.events.job('RouterJobCancelled', after.context.job, {
+      note: options.note,
+      dispositionCode: after.context.job.dispositionCode,
+    }, `/disposition/${after.context.job.dispositionCode ?? ''}`),
+  );
 }
 
 /** Frees the worker capacity an assignment holds. */
@@ -324,13 +279,8 @@ export function unassignJob(engine: Engine, jobId: string, assignmentId: string,
     const after = engine.sendJob(jobId, { type: 'job.unassign', assignmentId, suspendMatching, at });
     engine.emit(engine.events.job('RouterJobUnassigned', after.context.job, { assignmentId, workerId }, `/assignment/${assignmentId}`));
     if (after.status === 'queued') {
+      engine.emit(queuedEvent(engine, after.context.job));
       engine.enqueue(jobId);
-      const job = after.context.job;
-      engine.emit(engine.events.job('RouterJobQueued', job, {
-        priority: job.priority,
-        requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
-        attachedWorkerSelectors: job.attachedWorkerSelectors.map(eventSelector),
-      }, `/queue/${job.queueId ?? ''}`));
     } else engine.emit(waitingForActivation(engine, after));
     return { jobId, unassignmentCount: after.context.unassignmentCount };
   });

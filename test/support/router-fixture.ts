@@ -5,7 +5,7 @@
  */
 import { ManualClock } from '../../src/engine/clock.ts';
 import type { RouterEvent, RouterEventType } from '../../src/protocol/events.schemas.ts';
-import { Router } from '../../src/router.ts';
+import { Router, type RouterOptions } from '../../src/router.ts';
 import type { Store } from '../../src/store/store.ts';
 
 /** 2026-01-01T00:00:00Z, the manual clock's default start. */
@@ -29,6 +29,9 @@ export interface TestRouterOptions {
   readonly idPrefix?: string;
   /** Replay the store's events from this sequence number into `events`. */
   readonly fromSequence?: number;
+  /** Passed to `Router.open`: a rule evaluator that answers later or records, a seeded random source. */
+  readonly ruleEvaluator?: RouterOptions['ruleEvaluator'];
+  readonly random?: RouterOptions['random'];
 }
 
 /** Resolves once every commit already under way has been written and its events published. */
@@ -40,7 +43,8 @@ export async function openTestRouter(options: TestRouterOptions = {}): Promise<T
   const clock = options.clock ?? new ManualClock(T0);
   const prefix = options.idPrefix ?? 'id';
   let next = 0;
-  const router = await Router.open({ clock, store: options.store, newId: () => `${prefix}${++next}` });
+  const { ruleEvaluator, random } = options;
+  const router = await Router.open({ clock, store: options.store, newId: () => `${prefix}${++next}`, ruleEvaluator, random });
   const events: RouterEvent[] = [];
   await router.subscribe({}, (event) => events.push(event), options.fromSequence);
   return {

@@ -1,0 +1,72 @@
+/**
+ * Jobs that do not start matching at once (spec §3.1): `suspend` waits for activation; `scheduleAndSuspend` waits
+ * on the deadline heap until `scheduleAt` and then for activation. Activation itself is an upsert that switches the
+ * matching mode to `queueAndMatch` (`src/operations/jobs.ts`).
+ */
+import type { JobData } from '../../machines/job.machine.ts';
+import type { Engine, JobRecord } from '../engine/engine.ts';
+import { eventSelector, type PendingEvent } from '../engine/event-data.ts';
+import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
+
+/**
+ * How far ahead a job may be scheduled: Azure's maximum job lifetime of 90 days (spec §4). A job scheduled further
+ * out would expire before its time came, so it fails to schedule instead.
+ */
+export const MAX_SCHEDULE_AHEAD_MS = 90 * 24 * 60 * 60 * 1000;
+
+function expired(selectors: readonly RouterWorkerSelector[]): Record<string, unknown>[] {
+  return selectors.filter((selector) => selector.status === 'expired').map(eventSelector);
+}
+
+/** The data `RouterJobWaitingForActivation` and `RouterJobSchedulingFailed` share. */
+function waitingData(job: JobData, scheduledOn: string | undefined): Record<string, unknown> {
+  return {
+    priority: job.priority,
+    expiredAttachedWorkerSelectors: expired(job.attachedWorkerSelectors),
+    expiredRequestedWorkerSelectors: expired(job.requestedWorkerSelectors),
+    scheduledOn,
+    unavailableForMatching: true,
+  };
+}
+
+/** `RouterJobWaitingForActivation` for a job that now waits: suspended, due after scheduling, or unassigned with suspendMatching. */
+export function waitingForActivation(engine: Engine, record: JobRecord): PendingEvent {
+  const job = record.context.job;
+  return engine.events.job('RouterJobWaitingForActivation', job, waitingData(job, job.scheduledAt));
+}
+
+/** Takes a job out of matching until it is activated. */
+export function suspend(engine: Engine, jobId: string): void {
+  engine.emit(waitingForActivation(engine, engine.sendJob(jobId, { type: 'job.suspend', at: engine.now() })));
+}
+
+/**
+ * Schedules a `scheduleAndSuspend` job: `pendingSchedule`, then `scheduled` with the deadline `schedule:<jobId>` at
+ * `scheduleAt` (at once when that is already past), or `scheduleFailed` with `RouterJobSchedulingFailed` when
+ * `scheduleAt` is more than {@link MAX_SCHEDULE_AHEAD_MS} ahead.
+ */
+export function schedule(engine: Engine, jobId: string): void {
+  const at = engine.now();
+  const mode = engine.job(jobId)?.context.job.matchingMode;
+  if (mode?.kind !== 'scheduleAndSuspend') return;
+  engine.sendJob(jobId, { type: 'job.schedule', at });
+  const scheduleAt = Date.parse(mode.scheduleAt);
+  if (scheduleAt - at > MAX_SCHEDULE_AHEAD_MS) {
+    const failed = engine.sendJob(jobId, { type: 'job.scheduleFail', at });
+    engine.emit(
+      engine.events.job('RouterJobSchedulingFailed', failed.context.job, {
+        ...waitingData(failed.context.job, mode.scheduleAt),
+        failureReason: `scheduleAt ${mode.scheduleAt} is more than 90 days ahead, beyond the maximum lifetime of a job`,
+      }),
+    );
+    return;
+  }
+  engine.sendJob(jobId, { type: 'job.scheduleArmed', at });
+  engine.deadlines.arm(`schedule:${jobId}`, Math.max(scheduleAt, at));
+}
+
+/** `scheduleAt` came: the job waits for activation, with `scheduledAt` set (spec §3.1). */
+export function scheduleDue(engine: Engine, jobId: string, at: number): void {
+  if (engine.job(jobId)?.status !== 'scheduled') return;
+  engine.emit(waitingForActivation(engine, engine.sendJob(jobId, { type: 'job.scheduleDue', at })));
+}

@@ -77,4 +77,29 @@ describe('restart on the same store', () => {
     expect((await router.getJob('j')).status).toBe('assigned');
     expect((await router.getQueueStatistics('q')).length).toBe(0);
   });
+
+  it('deadlines that fell due while no router was running fire once one is back', async () => {
+    const store = new MemoryStore();
+    const first = await openTestRouter({ store });
+    await setupQueue(first.router, { offerExpiresAfterSeconds: 60 });
+    await registerWorker(first.router, 'w', { capacity: 2, channels: { voice: 1 } });
+    await createJob(first.router, 'offered');
+    await createJob(first.router, 'closing');
+    const offers = await first.router.getWorker('w');
+    const closing = offers.offers.find((offer) => offer.jobId === 'closing')!;
+    const { assignmentId } = await first.router.acceptJobOffer('w', closing.offerId);
+    await first.router.closeJob('closing', assignmentId, { closeAt: at(2 * MINUTE) });
+    await createJob(first.router, 'callback', { matchingMode: { kind: 'scheduleAndSuspend', scheduleAt: at(3 * MINUTE) } });
+    await first.router.close();
+    first.clock.advance(10 * MINUTE);
+
+    const second = await openTestRouter({ store, clock: first.clock, idPrefix: 'after' });
+    await second.advance(0);
+    expect(second.eventsOf('RouterWorkerOfferExpired').map((event) => event.data['jobId'])).toEqual(['offered']);
+    expect(second.eventsOf('RouterJobClosed')).toMatchObject([{ data: { jobId: 'closing', assignmentId } }]);
+    expect(await second.router.getJob('closing')).toMatchObject({ status: 'closed' });
+    expect(await second.router.getJob('callback')).toMatchObject({ status: 'waitingForActivation' });
+    // The expired job went out again to the worker, whose capacity the close freed.
+    expect((await second.router.getWorker('w')).offers.map((offer) => offer.jobId)).toEqual(['offered']);
+  });
 });

@@ -4,6 +4,7 @@ import {
   CloseJobOptionsSchema,
   CompleteJobOptionsSchema,
   EmptyResultSchema,
+  ReclassifyJobOptionsSchema,
   UnassignJobOptionsSchema,
   UnassignJobResultSchema,
 } from '../protocol/actions.schemas.ts';
@@ -52,6 +53,15 @@ export const jobOperations = [
     },
     item: RouterJobSchema,
     list: (router, request) => router.listJobs(request),
+  }),
+  actionOperation({
+    name: 'reclassifyJob',
+    method: 'POST',
+    path: `${JOB_PATH}:reclassify`,
+    summary: 'Runs classification again on a job that is not assigned.',
+    options: ReclassifyJobOptionsSchema,
+    result: EmptyResultSchema,
+    run: (router, args) => router.reclassifyJob(args.jobId),
   }),
   actionOperation({
     name: 'cancelJob',

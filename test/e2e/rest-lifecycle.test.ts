@@ -81,6 +81,20 @@ describe('the job lifecycle over REST', () => {
   });
 });
 
+describe('classification over REST', () => {
+  it('a job classified by its policy lands in the fallback queue, and :reclassify runs the policy again', async () => {
+    await rest.patch('/routing/distributionPolicies/cl-policy', { offerExpiresAfterSeconds: 600, mode: { kind: 'longestIdle' } });
+    await rest.patch('/routing/queues/cl-queue', { distributionPolicyId: 'cl-policy' });
+    expect((await rest.patch('/routing/classificationPolicies/cl', { fallbackQueueId: 'cl-queue' })).status).toBe(201);
+    expect((await rest.patch('/routing/jobs/cl-job', { classificationPolicyId: 'cl', channelId: 'chat' })).status).toBe(201);
+    await expect.poll(async () => (await rest.get<RouterJob>('/routing/jobs/cl-job')).json.status).toBe('queued');
+    expect((await rest.get<RouterJob>('/routing/jobs/cl-job')).json.queueId).toBe('cl-queue');
+
+    expect(await rest.post('/routing/jobs/cl-job:reclassify', {})).toMatchObject({ status: 200, json: {} });
+    expect((await rest.post('/routing/jobs/nobody:reclassify')).status).toBe(404);
+  });
+});
+
 describe('versions and preconditions', () => {
   it('answers 201 then 200 with ETag and Last-Modified, the same headers on GET, and 412 for a stale If-Match', async () => {
     await rest.patch('/routing/distributionPolicies/v-policy', { offerExpiresAfterSeconds: 60, mode: { kind: 'roundRobin' } });

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { ServerConfigError, startServer } from './gateway/server.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT } from './gateway/rate-limit.ts';
+import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
+import { createWsGateway } from './gateway/ws/gateway.ts';
 import { Router } from './router.ts';
 
 /**
@@ -28,6 +30,7 @@ Options:
                         Retry-After. Env SWITCHBOARD_RATE_LIMIT. Default ${AZURE_JOB_ROUTER_RATE_LIMIT.capacity} (Azure's limit).
   -h, --help            Show this help.
 
+${WS_ENVIRONMENT_HELP}
 State is kept in memory for now: it is lost when the server stops.
 `;
 
@@ -66,7 +69,9 @@ function serveConfig(values: Record<string, string | boolean | undefined>, env: 
 }
 
 async function serve(config: ServeConfig): Promise<void> {
+  const wsOptions = wsOptionsFromEnvironment(process.env);
   const router = await Router.open();
+  const gateway = createWsGateway({ router, accessKey: config.accessKey, now: () => router.engine.now(), ...wsOptions });
   const server = await startServer({
     router,
     port: config.port,
@@ -76,6 +81,7 @@ async function serve(config: ServeConfig): Promise<void> {
     // The limit is stated per 10 s, as Azure states it; the bucket refills evenly over that window.
     rateLimit: { capacity: config.rateLimit, refillPerSecond: config.rateLimit / 10 },
     log: (message) => process.stderr.write(`${message}\n`),
+    onUpgrade: gateway.handleUpgrade,
   }).catch(async (error: unknown) => {
     await router.close();
     throw error;
@@ -84,6 +90,7 @@ async function serve(config: ServeConfig): Promise<void> {
   process.stdout.write(`switchboard listening on ${server.url}${access}\n`);
 
   const shutdown = async () => {
+    await gateway.close();
     await server.close();
     await router.close();
     process.exit(0);

@@ -1,0 +1,32 @@
+/**
+ * The close codes the WebSocket gateway sends, with why. `docs/protocol.md` lists them from this table, so a client
+ * author finds every code in one place.
+ *
+ * @module
+ */
+
+/** Every close code the gateway sends, by name: the code, the reason sent with it, and what it means. */
+export const WS_CLOSE_CODES = {
+  goingAway: {
+    code: 1001,
+    reason: 'server shutting down',
+    meaning: 'The server is shutting down. Reconnect later; resume the event feed from the last `sequenceNumber` received.',
+  },
+  messageTooBig: {
+    code: 1009,
+    reason: '',
+    meaning: 'A message exceeded the size limit (default 1 MiB); sent without a reason. Nothing of that message was processed.',
+  },
+  internalError: {
+    code: 1011,
+    reason: 'internal error',
+    meaning: 'An event replay failed half-way; the connection is closed rather than leave a gap. Reconnect and resume.',
+  },
+  consumerTooSlow: {
+    code: 4008,
+    reason: 'consumer too slow',
+    meaning:
+      'The client read too slowly: what the server had queued for it passed the high-water mark (default 8 MiB). ' +
+      'Closing bounds the server\'s memory. Reconnect and resume from the last `sequenceNumber` received.',
+  },
+} as const satisfies Record<string, { code: number; reason: string; meaning: string }>;

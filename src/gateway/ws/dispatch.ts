@@ -1,0 +1,129 @@
+import type { RawData } from 'ws';
+import type { z } from 'zod';
+import { RouterError, invalidRequestFrom } from '../../errors.ts';
+import { invokeOperation, operationByName } from '../../operations/table.ts';
+import type { Router } from '../../router.ts';
+import { authorize } from '../auth/authorize.ts';
+import type { Connection } from './connection.ts';
+import { gatewayOperations, RequestIdSchema, WsRequestSchema, type RequestId } from './messages.schemas.ts';
+import { subscribe, unsubscribe, type GatewayAnswer } from './subscriptions.ts';
+import type { WorkerSessions } from './worker-sessions.ts';
+
+/** What the dispatcher needs from the gateway. */
+export interface DispatchContext {
+  readonly router: Router;
+  readonly sessions: WorkerSessions;
+  /** Passed to operations that sign worker tokens. */
+  readonly accessKey: string | undefined;
+  /** Where faults that are not the client's are reported. */
+  readonly logError: (message: string, error: unknown) => void;
+}
+
+/** Longest part of a client's op name quoted back in an error message. */
+const QUOTED_OP_LENGTH = 64;
+
+/**
+ * Deepest nesting of objects and arrays accepted in a message. Real arguments nest a dozen levels at most; a hostile
+ * message nested thousands deep would otherwise reach recursive code (merge patch, serialization) and exhaust the
+ * stack.
+ */
+export const MAX_NESTING_DEPTH = 64;
+
+/**
+ * Handles one incoming message: parses and validates the envelope, authorizes, runs the operation and sends exactly
+ * one answer. Nothing a client sends makes it throw; a fault that is not the client's is answered `InternalError`.
+ */
+export async function dispatch(context: DispatchContext, connection: Connection, data: RawData): Promise<void> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data.toString());
+  } catch {
+    connection.send({ id: null, ok: false, error: new RouterError('InvalidJson', 'the message is not valid JSON').toBody() });
+    return;
+  }
+  if (nestedDeeperThan(raw, MAX_NESTING_DEPTH)) {
+    const error = new RouterError('InvalidRequest', `the message nests deeper than ${MAX_NESTING_DEPTH} levels`, 'args');
+    connection.send({ id: echoableId(raw), ok: false, error: error.toBody() });
+    return;
+  }
+  const envelope = WsRequestSchema.safeParse(raw);
+  if (!envelope.success) {
+    connection.send({ id: echoableId(raw), ok: false, error: invalidRequestFrom(envelope.error).toBody() });
+    return;
+  }
+  const { id, op, args } = envelope.data;
+  try {
+    const answer = await run(context, connection, op, args);
+    connection.send({ id, ok: true, result: answer.result });
+    answer.afterAnswer?.();
+  } catch (error) {
+    connection.send({ id, ok: false, error: refusal(context, error).toBody() });
+  }
+}
+
+async function run(
+  context: DispatchContext,
+  connection: Connection,
+  op: string,
+  args: Record<string, unknown>,
+): Promise<GatewayAnswer<unknown>> {
+  const handler = handlerOf(context, connection, op);
+  if (handler === undefined)
+    throw new RouterError('RouteNotFound', `no operation named ${op.slice(0, QUOTED_OP_LENGTH)}`, 'op');
+  // Before validation, so a worker token learns nothing about operations it may not use.
+  if (!authorize(connection.principal, op, args).ok)
+    throw new RouterError('Forbidden', `this credential may not perform ${op}`, 'op');
+  return handler(args);
+}
+
+type Handler = (args: Record<string, unknown>) => GatewayAnswer<unknown> | Promise<GatewayAnswer<unknown>>;
+
+/** The gateway's own operations first, then the operations table. */
+function handlerOf(context: DispatchContext, connection: Connection, op: string): Handler | undefined {
+  switch (op) {
+    case 'subscribe':
+      return (args) => subscribe(context.router, connection, parse(gatewayOperations.subscribe.args, args));
+    case 'unsubscribe':
+      return (args) => unsubscribe(connection, parse(gatewayOperations.unsubscribe.args, args).subscriptionId);
+    case 'attachWorker':
+      return (args) => context.sessions.attach(connection, parse(gatewayOperations.attachWorker.args, args));
+  }
+  const operation = operationByName.get(op);
+  return (
+    operation &&
+    (async (args) => {
+      const { result } = await invokeOperation(operation, context.router, args, { accessKey: context.accessKey });
+      return { result };
+    })
+  );
+}
+
+function parse<S extends z.ZodType>(schema: S, args: Record<string, unknown>): z.output<S> {
+  const parsed = schema.safeParse(args);
+  if (!parsed.success) throw invalidRequestFrom(parsed.error);
+  return parsed.data;
+}
+
+function refusal(context: DispatchContext, error: unknown): RouterError {
+  if (error instanceof RouterError) return error;
+  context.logError('WebSocket operation failed', error);
+  return new RouterError('InternalError', 'internal error');
+}
+
+/** The request's id when it is readable even though the envelope as a whole is not. */
+function echoableId(raw: unknown): RequestId | null {
+  if (typeof raw !== 'object' || raw === null || !Object.hasOwn(raw, 'id')) return null;
+  const id = RequestIdSchema.safeParse((raw as { id: unknown }).id);
+  return id.success ? id.data : null;
+}
+
+/** Walks without recursion, so the check itself cannot overflow the stack. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth === limit) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
+}

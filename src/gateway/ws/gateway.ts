@@ -1,0 +1,114 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Router } from '../../router.ts';
+import { Connection } from './connection.ts';
+import { dispatch, type DispatchContext } from './dispatch.ts';
+import { authenticateUpgrade } from './upgrade-auth.ts';
+import { WorkerSessions } from './worker-sessions.ts';
+
+/** The path the gateway answers on. */
+export const WS_PATH = '/ws';
+
+/** Defaults of {@link WsGatewayOptions}. */
+export const WS_DEFAULTS = {
+  /** 1 MiB: far above any legitimate request, small enough that parsing a hostile one is cheap. */
+  maxPayload: 1024 * 1024,
+  /** 8 MiB queued for one client before it is closed as too slow. */
+  highWaterMark: 8 * 1024 * 1024,
+  heartbeatMs: 30_000,
+  maxInFlight: 256,
+} as const;
+
+/** Options of {@link createWsGateway}. */
+export interface WsGatewayOptions {
+  readonly router: Router;
+  /** The server's access key; without one only loopback clients are let in. */
+  readonly accessKey?: string | undefined;
+  /** Largest message accepted, in bytes; a larger one closes the connection with 1009. */
+  readonly maxPayload?: number | undefined;
+  /** Bytes queued for a client beyond which it is closed with 4008. */
+  readonly highWaterMark?: number | undefined;
+  /** Ping interval; a client that has not answered the previous ping by the next one is terminated. */
+  readonly heartbeatMs?: number | undefined;
+  /** Requests one connection may have in flight before the gateway stops reading from it. */
+  readonly maxInFlight?: number | undefined;
+  /** Clock for worker-token expiry; default `Date.now`. */
+  readonly now?: (() => number) | undefined;
+  /** Where faults that are not a client's are reported; default `console.error`. */
+  readonly logError?: ((message: string, error: unknown) => void) | undefined;
+}
+
+/** The WebSocket face of Switchboard, attached to an HTTP server's `upgrade` event. */
+export interface WsGateway {
+  /**
+   * Takes over an HTTP upgrade: refuses other paths with 404 and unauthenticated clients with 401, otherwise opens
+   * the WebSocket.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes every connection with 1001 and stops the heartbeat and the offer feed. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the WebSocket gateway: the operations table plus `subscribe`, `unsubscribe` and `attachWorker` over
+ * `{"id", "op", "args"}` requests (see `docs/protocol.md`).
+ */
+export function createWsGateway(options: WsGatewayOptions): WsGateway {
+  const logError = options.logError ?? ((message, error) => console.error(message, error));
+  const now = options.now ?? Date.now;
+  const limits = {
+    highWaterMark: options.highWaterMark ?? WS_DEFAULTS.highWaterMark,
+    maxInFlight: options.maxInFlight ?? WS_DEFAULTS.maxInFlight,
+  };
+  const sessions = new WorkerSessions(options.router, logError);
+  const context: DispatchContext = {
+    router: options.router,
+    sessions,
+    accessKey: options.accessKey,
+    logError,
+  };
+  // Connections are tracked here, with their principal and limits; ws's own set would be a second copy.
+  const server = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: options.maxPayload ?? WS_DEFAULTS.maxPayload });
+  const connections = new Set<Connection>();
+  const heartbeat = setInterval(() => {
+    for (const connection of connections) connection.heartbeat();
+  }, options.heartbeatMs ?? WS_DEFAULTS.heartbeatMs);
+  // The HTTP server keeps the process alive; a gateway whose server never started must not.
+  heartbeat.unref();
+
+  return {
+    handleUpgrade(request, socket, head) {
+      if (new URL(request.url ?? '/', 'http://upgrade').pathname !== WS_PATH) return refuse(socket, '404 Not Found');
+      const principal = authenticateUpgrade(request, options.accessKey, now());
+      if (principal === undefined) return refuse(socket, '401 Unauthorized');
+      server.handleUpgrade(request, socket, head, (socket) => {
+        const connection = new Connection(socket, principal, limits);
+        connections.add(connection);
+        connection.onClose(() => connections.delete(connection));
+        // Protocol errors (oversize, bad frames) are reported here after ws has closed the socket itself.
+        socket.on('error', () => undefined);
+        socket.on('message', (data) => {
+          connection.requestStarted();
+          void dispatch(context, connection, data).finally(() => connection.requestFinished());
+        });
+      });
+    },
+    async close() {
+      clearInterval(heartbeat);
+      await sessions.close();
+      await Promise.all([...connections].map((connection) => connection.shutdown(SHUTDOWN_GRACE_MS)));
+      server.close();
+    },
+  };
+}
+
+/** How long a client gets to answer the server's 1001 at shutdown before its socket is dropped. */
+const SHUTDOWN_GRACE_MS = 1000;
+
+/** Answers an upgrade with a bare HTTP error and drops the socket; nothing more is revealed. */
+function refuse(socket: Duplex, status: '401 Unauthorized' | '404 Not Found'): void {
+  socket.on('error', () => socket.destroy());
+  const challenge = status === '401 Unauthorized' ? 'WWW-Authenticate: Bearer\r\n' : '';
+  socket.end(`HTTP/1.1 ${status}\r\n${challenge}Connection: close\r\nContent-Length: 0\r\n\r\n`);
+}

@@ -1,0 +1,18 @@
+/**
+ * The typed WebSocket client of Switchboard.
+ *
+ * @module
+ */
+export { SwitchboardClient, type CloseInfo, type ConnectOptions } from './switchboard-client.ts';
+export { SwitchboardError, type SwitchboardErrorCode } from './switchboard-error.ts';
+export type {
+  AttachWorkerOptions,
+  CallArgs,
+  CallResult,
+  EventFilter,
+  EventHandler,
+  MergePatch,
+  OfferEvent,
+  Subscription,
+  Transition,
+} from './types.ts';

@@ -37,8 +37,9 @@ export function paginate<S, T>(items: Iterable<S>, request: PageRequest, render:
 }
 
 function decodeToken(token: string): number {
-  const offset = Number(Buffer.from(token, 'base64url').toString());
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new RouterError('InvalidRequest', 'the page token is not valid', 'pageToken');
+  const decoded = Buffer.from(token, 'base64url').toString();
+  const offset = Number(decoded);
+  if (!/^\d+$/.test(decoded) || !Number.isSafeInteger(offset)) throw new RouterError('InvalidRequest', 'the page token is not valid', 'pageToken');
   return offset;
 }
 

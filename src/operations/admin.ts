@@ -1,4 +1,5 @@
 import type { Engine, StoredResource } from '../engine/engine.ts';
+import type { IndexEntry } from '../matching/queue-index.ts';
 import { RouterError } from '../errors.ts';
 import type { ClassificationPolicy } from '../protocol/classification-policy.schemas.ts';
 import type { DistributionPolicy } from '../protocol/distribution-policy.schemas.ts';
@@ -59,22 +60,32 @@ function queuesUsing(engine: Engine, field: 'distributionPolicyId' | 'exceptionP
 const TERMINAL = new Set(['closed', 'cancelled']);
 
 /**
- * A queue's distribution policy was changed or replaced: its `maxConcurrentOffers` may differ. Offers beyond the new
- * maximum are revoked, newest first, and every waiting job is matched again, which offers up to a raised maximum and
- * re-parks jobs that are now full (a parked job is one worker matching may not offer again). O(jobs in the queue),
- * paid only on administration changes.
+ * A queue's distribution policy was changed or replaced: its `maxConcurrentOffers` may differ. Jobs holding offers
+ * are the ones it concerns: offers beyond the new maximum are revoked, newest first, and each such job is matched
+ * again (in dispatch order, so a raised maximum serves higher priorities first), which re-parks or unparks it. Jobs
+ * without offers are not parked and are picked up, in dispatch order, by the queue's workers matching again. The
+ * cost is O(live offers), whatever the length of the queue.
  */
 function applyPolicy(engine: Engine, queueId: string): void {
   engine.matchQueue(queueId);
   const index = engine.supervisors.get(queueId)?.getSnapshot().context.index;
   const maxConcurrentOffers = engine.policyOf(queueId)?.view.maxConcurrentOffers;
-  if (!index) return;
+  if (!index || maxConcurrentOffers === undefined) return;
+  const offered = new Map<string, IndexEntry>();
+  for (const offer of engine.offers.values()) {
+    const entry = index.get(offer.getSnapshot().context.jobId);
+    if (entry) offered.set(entry.jobId, entry);
+  }
   const at = engine.now();
-  for (const { jobId } of [...index.entries()]) {
-    if (maxConcurrentOffers !== undefined)
-      for (const offerId of [...engine.offersOf(jobId).keys()].slice(maxConcurrentOffers)) engine.endOffer(offerId, 'revoked', at);
+  for (const { jobId } of [...offered.values()].sort(inDispatchOrder)) {
+    for (const offerId of [...engine.offersOf(jobId).keys()].slice(maxConcurrentOffers)) engine.endOffer(offerId, 'revoked', at);
     engine.matchJob(jobId);
   }
+}
+
+/** The queue index's dispatch order (spec §3.3): expedited first, then higher priority, then earlier enqueued. */
+function inDispatchOrder(a: IndexEntry, b: IndexEntry): number {
+  return Number(b.expedite) - Number(a.expedite) || b.priority - a.priority || a.enqueueSeq - b.enqueueSeq;
 }
 
 export const distributionPolicies: AdminSpec<'distributionPolicy'> = {

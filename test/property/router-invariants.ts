@@ -15,13 +15,19 @@ interface OfferHolder {
   readonly jobId: string;
 }
 
+/** Job events that happen at most once: per job, or per assignment for a close. */
+const ONCE_PER_JOB = new Set(['RouterJobReceived', 'RouterJobCancelled', 'RouterJobDeleted']);
+
 /**
- * Every offer's life as the event stream tells it. Reading events as they arrive, it fails at once when a sequence
- * number is skipped or repeated, an offer is issued twice, or an offer ends twice or without having been issued.
+ * Every offer's life, and each job's once-only milestones, as the event stream tells them. Reading events as they
+ * arrive, it fails at once when a sequence number is skipped or repeated, an offer is issued twice, an offer ends
+ * twice or without having been issued, or a job is received, cancelled, deleted or closed (per assignment) twice.
  */
-export class OfferLedger {
+export class EventLedger {
   readonly #issued = new Map<string, OfferHolder>();
   readonly #ended = new Map<string, string>();
+  /** `type|jobId` (or `RouterJobClosed|assignmentId`) of the once-only events seen. */
+  readonly #milestones = new Set<string>();
   /** Ended offers in the order they ended, with their worker (for late accepts). */
   readonly ended: Array<{ workerId: string; offerId: string }> = [];
   #read = 0;
@@ -31,6 +37,15 @@ export class OfferLedger {
     for (; this.#read < events.length; this.#read++) {
       const event = events[this.#read]!;
       expect(event.sequenceNumber, `event ${event.type} follows without a gap`).toBe(this.#read + 1);
+      const milestone = ONCE_PER_JOB.has(event.type)
+        ? `${event.type}|${String(event.data['jobId'])}`
+        : event.type === 'RouterJobClosed'
+          ? `${event.type}|${String(event.data['assignmentId'])}`
+          : undefined;
+      if (milestone !== undefined) {
+        expect(this.#milestones.has(milestone), `${milestone} happens once`).toBe(false);
+        this.#milestones.add(milestone);
+      }
       const offerId = event.data['offerId'];
       if (typeof offerId !== 'string') continue;
       const holder = { workerId: String(event.data['workerId']), jobId: String(event.data['jobId']) };
@@ -44,6 +59,11 @@ export class OfferLedger {
         this.ended.push({ workerId: holder.workerId, offerId });
       }
     }
+  }
+
+  /** Whether a once-only event was seen: `type|jobId`, or `RouterJobClosed|assignmentId`. */
+  saw(milestone: string): boolean {
+    return this.#milestones.has(milestone);
   }
 
   /** Offers issued and not ended: offer id → holder. */
@@ -77,13 +97,14 @@ async function everyJob(router: Router): Promise<RouterJob[]> {
   return jobs;
 }
 
-export async function checkInvariants(router: Router, ledger: OfferLedger, events: readonly RouterEvent[], known: Expectations): Promise<void> {
+export async function checkInvariants(router: Router, ledger: EventLedger, events: readonly RouterEvent[], known: Expectations): Promise<void> {
   ledger.read(events);
   const jobs = await everyJob(router);
   const workers = (await router.listWorkers({ maxpagesize: 1000 })).value;
   await checkNothingLost(router, jobs, known);
   for (const worker of workers) checkWorkerLoad(router, worker, known);
   checkAssignments(jobs, workers);
+  checkMilestones(jobs, ledger);
   checkOffers(router, jobs, workers, ledger);
   await checkQueues(router, jobs);
 }
@@ -133,6 +154,18 @@ function checkWorkerLoad(router: Router, worker: RouterWorker, known: Expectatio
   expect(new Set(worker.offers.map((offer) => offer.jobId)).size, `${where}: one offer per job`).toBe(worker.offers.length);
 }
 
+/** Every job was announced once, and a finished one announced its end: closed per assignment, or cancelled. */
+function checkMilestones(jobs: readonly RouterJob[], ledger: EventLedger): void {
+  for (const job of jobs) {
+    expect(ledger.saw(`RouterJobReceived|${job.id}`), `job ${job.id} was received`).toBe(true);
+    if (job.status === 'cancelled') expect(ledger.saw(`RouterJobCancelled|${job.id}`), `job ${job.id} announced its cancel`).toBe(true);
+    for (const assignment of Object.values(job.assignments))
+      expect(ledger.saw(`RouterJobClosed|${assignment.assignmentId}`), `job ${job.id} assignment ${assignment.assignmentId} closed or not`).toBe(
+        assignment.closedAt !== undefined,
+      );
+  }
+}
+
 /** A job is assigned to at most one worker, and an assigned or completed job to exactly the one its assignment names. */
 function checkAssignments(jobs: readonly RouterJob[], workers: readonly RouterWorker[]): void {
   const holders = new Map<string, Array<{ workerId: string; assignmentId: string }>>();
@@ -157,7 +190,7 @@ function checkAssignments(jobs: readonly RouterJob[], workers: readonly RouterWo
 }
 
 /** Offers: only queued jobs have them, within the policy's maximum, and exactly the offers the events leave live. */
-function checkOffers(router: Router, jobs: readonly RouterJob[], workers: readonly RouterWorker[], ledger: OfferLedger): void {
+function checkOffers(router: Router, jobs: readonly RouterJob[], workers: readonly RouterWorker[], ledger: EventLedger): void {
   const shown = new Map<string, { workerId: string; jobId: string }>();
   for (const worker of workers) for (const offer of worker.offers) shown.set(offer.offerId, { workerId: worker.id, jobId: offer.jobId });
   expect(shown, 'the offers workers hold are exactly those issued and not ended').toEqual(ledger.live());

@@ -13,7 +13,7 @@ import { MemoryStore } from '../../src/store/memory-store.ts';
 import type { ModeKind } from '../support/builders.ts';
 import { openTestRouter, type TestRouter } from '../support/router-fixture.ts';
 import { visibleState } from '../support/state-snapshot.ts';
-import { checkInvariants, OfferLedger, type Expectations } from './router-invariants.ts';
+import { checkInvariants, EventLedger, type Expectations } from './router-invariants.ts';
 
 export const WORKERS = ['w0', 'w1', 'w2', 'w3', 'w4'] as const;
 export const QUEUES = ['q0', 'q1'] as const;
@@ -22,7 +22,13 @@ const CHANNELS = ['voice', 'chat'] as const;
 export const MODES: readonly ModeKind[] = ['bestWorker', 'longestIdle', 'roundRobin'];
 
 type Value = string | number | boolean;
-type Selector = { readonly key: string; readonly labelOperator: string; readonly value: Value };
+type Selector = {
+  readonly key: string;
+  readonly labelOperator: string;
+  readonly value: Value;
+  readonly expedite?: boolean;
+  readonly expiresAfterSeconds?: number;
+};
 
 /** The label vocabulary selectors and worker labels draw from, small so that matches and misses both happen. */
 const SELECTORS: readonly Selector[] = [
@@ -31,6 +37,8 @@ const SELECTORS: readonly Selector[] = [
   { key: 'level', labelOperator: 'greaterThanOrEqual', value: 2 },
   { key: 'level', labelOperator: 'lessThan', value: 2 },
   { key: 'Id', labelOperator: 'equal', value: 'w1' },
+  { key: 'lang', labelOperator: 'equal', value: 'fr', expedite: true },
+  { key: 'level', labelOperator: 'greaterThanOrEqual', value: 3, expiresAfterSeconds: 20 },
 ];
 
 export interface PolicySpec {
@@ -193,7 +201,7 @@ export interface World extends Expectations {
   session: TestRouter;
   readonly store: MemoryStore;
   readonly jobIds: Set<string>;
-  readonly ledger: OfferLedger;
+  readonly ledger: EventLedger;
   nextJob: number;
   restarts: number;
 }
@@ -202,7 +210,7 @@ export async function openWorld(setup: Setup): Promise<World> {
   const store = new MemoryStore();
   const session = await openTestRouter({ store });
   await applySetup(session.router, setup);
-  return { session, store, jobIds: new Set(), reconfiguredWhileBusy: new Set(), ledger: new OfferLedger(), nextJob: 0, restarts: 0 };
+  return { session, store, jobIds: new Set(), reconfiguredWhileBusy: new Set(), ledger: new EventLedger(), nextJob: 0, restarts: 0 };
 }
 
 /**

@@ -50,4 +50,22 @@ describe('longest idle distribution', () => {
     await createJob(router, 'call', { queueId: 'support' });
     expect(await declineChain(router, 'call', ['veteran', 'x', 'y'])).toEqual(['veteran', 'x', 'y']);
   });
+
+  it('engine bug (idle set out of order): a worker that finishes a job costing nothing has idled least', async () => {
+    const { router, advance } = await openTestRouter();
+    await setupQueue(router, { maxConcurrentOffers: 2 });
+    // Free jobs (cost 0) leave a worker's load at 0, so it never leaves the idle workers while it works one.
+    const free = { capacity: 1, channels: { voice: 0 } };
+    for (const id of ['a', 'b', 'c']) {
+      await registerWorker(router, id, free);
+      await advance(MINUTE);
+    }
+    await createJob(router, 'first', { requestedWorkerSelectors: [{ key: 'Id', labelOperator: 'equal', value: 'a' }] });
+    const { assignmentId } = await acceptOnlyOffer(router, 'a');
+    await router.closeJob('first', assignmentId);
+    // a became available just now; b and c have idled since they registered.
+    await createJob(router, 'call');
+    const offered = await Promise.all(['a', 'b', 'c'].map(async (id) => (await router.getWorker(id)).offers.length));
+    expect(offered).toEqual([0, 1, 1]);
+  });
 });

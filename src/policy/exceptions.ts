@@ -138,14 +138,16 @@ function perform(engine: Engine, jobId: string, action: ExceptionAction): void {
       if (!engine.canSendJob(jobId, { type: 'job.enqueue', at })) return;
       withdraw(engine, record, at);
       const added = (action.workerSelectors ?? []).map((selector) => stampSelector(unstamped(selector), at));
+      // A queue deleted since the policy was saved cannot take the job: it stays in the queue it is in.
+      const queueId = action.queueId !== undefined && engine.queues.has(action.queueId) ? action.queueId : undefined;
       const changes = {
-        ...(action.queueId === undefined ? {} : { queueId: action.queueId }),
+        ...(queueId === undefined ? {} : { queueId }),
         ...(action.priority === undefined ? {} : { priority: action.priority }),
         requestedWorkerSelectors: [...job.requestedWorkerSelectors, ...added],
       };
       engine.sendJob(jobId, { type: 'job.update', changes, at });
       // A queue chosen by hand is kept by later classifications, as a queue set by the caller is.
-      if (action.queueId !== undefined) updatePolicyState(engine, jobId, { queueFromClassification: false });
+      if (queueId !== undefined) updatePolicyState(engine, jobId, { queueFromClassification: false });
       armSelectorExpiry(engine, jobId);
       enqueue(engine, jobId);
       return;

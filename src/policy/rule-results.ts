@@ -23,10 +23,12 @@ export interface RuleContext {
   readonly labels: Labels;
 }
 
+/** A successful result. */
 export function ok<T>(value: T): Decided<T> {
   return { ok: true, value };
 }
 
+/** A result failed for one reason. */
 export function failed<T>(code: string, message: string, target: string): Decided<T> {
   return { ok: false, errors: [{ code, message, target }] };
 }

@@ -12,7 +12,7 @@ import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
  * How far ahead a job may be scheduled: Azure's maximum job lifetime of 90 days (spec §4). A job scheduled further
  * out would expire before its time came, so it fails to schedule instead.
  */
-export const MAX_SCHEDULE_AHEAD_MS = 90 * 24 * 60 * 60 * 1000;
+const MAX_SCHEDULE_AHEAD_MS = 90 * 24 * 60 * 60 * 1000;
 
 function expired(selectors: readonly RouterWorkerSelector[]): Record<string, unknown>[] {
   return selectors.filter((selector) => selector.status === 'expired').map(eventSelector);
@@ -43,7 +43,7 @@ export function suspend(engine: Engine, jobId: string): void {
 /**
  * Schedules a `scheduleAndSuspend` job: `pendingSchedule`, then `scheduled` with the deadline `schedule:<jobId>` at
  * `scheduleAt` (at once when that is already past), or `scheduleFailed` with `RouterJobSchedulingFailed` when
- * `scheduleAt` is more than {@link MAX_SCHEDULE_AHEAD_MS} ahead.
+ * `scheduleAt` is more than 90 days ahead (the maximum lifetime of a job).
  */
 export function schedule(engine: Engine, jobId: string): void {
   const at = engine.now();

@@ -6,6 +6,7 @@ import type { DistributionPolicy } from '../protocol/distribution-policy.schemas
 import type { ExceptionPolicy } from '../protocol/exception-policy.schemas.ts';
 import type { RouterQueue } from '../protocol/queue.schemas.ts';
 import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
+import { redactClassificationPolicy, redactDistributionPolicy } from '../rules/redact.ts';
 import { validateRule } from '../rules/validate-rules.ts';
 import { watchQueue } from '../policy/exceptions.ts';
 import { validateScoringRule } from '../policy/scoring.ts';
@@ -37,6 +38,8 @@ interface AdminSpec<K extends AdminKind> {
   /** Throws when something still uses the resource. */
   readonly beforeDelete: (engine: Engine, id: string) => void;
   readonly afterDelete?: (engine: Engine, id: string) => void;
+  /** Strips write-only secrets from what is read back; the stored resource keeps them for evaluation. */
+  readonly redact?: (resource: AdminResources[K]) => AdminResources[K];
 }
 
 export interface UpsertResult<T> {
@@ -48,8 +51,9 @@ function requireExists(exists: boolean, what: string, id: string, target: string
   if (!exists) throw new RouterError('ReferenceNotFound', `${what} ${id} does not exist`, target);
 }
 
-function render<K extends AdminKind>(stored: StoredResource<AdminResources[K]>): AdminResources[K] {
-  return { ...stored.resource, etag: stored.etag };
+function render<K extends AdminKind>(spec: AdminSpec<K>, stored: StoredResource<AdminResources[K]>): AdminResources[K] {
+  const resource = { ...stored.resource, etag: stored.etag };
+  return spec.redact ? spec.redact(resource) : resource;
 }
 
 function queuesUsing(engine: Engine, field: 'distributionPolicyId' | 'exceptionPolicyId', id: string): boolean {
@@ -93,6 +97,7 @@ export const distributionPolicies: AdminSpec<'distributionPolicy'> = {
   label: 'distribution policy',
   idField: 'distributionPolicyId',
   map: (engine) => engine.distributionPolicies,
+  redact: redactDistributionPolicy,
   prepare: (_engine, _id, fields) => {
     if (fields.mode?.kind === 'bestWorker') validateRule(fields.mode.scoringRule, 'mode.scoringRule');
     validateScoringRule(fields.mode, 'mode');
@@ -154,6 +159,7 @@ export const classificationPolicies: AdminSpec<'classificationPolicy'> = {
   label: 'classification policy',
   idField: 'classificationPolicyId',
   map: (engine) => engine.classificationPolicies,
+  redact: redactClassificationPolicy,
   prepare: (engine, _id, fields) => {
     if (fields.fallbackQueueId !== undefined)
       requireExists(engine.queues.has(fields.fallbackQueueId), 'queue', fields.fallbackQueueId, 'fallbackQueueId');
@@ -227,14 +233,14 @@ export async function upsertAdmin<K extends AdminKind>(
     map.set(id, stored);
     engine.touch(spec.kind, id);
     spec.afterUpsert?.(engine, id, !current);
-    return { resource: render(stored), created: !current };
+    return { resource: render(spec, stored), created: !current };
   });
 }
 
 export function getAdmin<K extends AdminKind>(engine: Engine, spec: AdminSpec<K>, id: string): AdminResources[K] {
   const stored = spec.map(engine).get(id);
   if (!stored) throw new RouterError('NotFound', `${spec.label} ${id} does not exist`, spec.idField);
-  return render(stored);
+  return render(spec, stored);
 }
 
 /** Deletes unless something still uses the resource; async for the same reason as {@link upsertAdmin}. */
@@ -250,5 +256,5 @@ export async function deleteAdmin<K extends AdminKind>(engine: Engine, spec: Adm
 }
 
 export function listAdmin<K extends AdminKind>(engine: Engine, spec: AdminSpec<K>, request: PageRequest): Page<AdminResources[K]> {
-  return paginate(spec.map(engine).values(), request, render);
+  return paginate(spec.map(engine).values(), request, (stored) => render(spec, stored));
 }

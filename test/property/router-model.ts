@@ -7,6 +7,8 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { RouterError } from '../../src/errors.ts';
+import { rankWorkers } from '../../src/matching/distribution.ts';
+import type { JobView, LabelOperator } from '../../src/matching/types.ts';
 import type { RouterJob } from '../../src/protocol/job.schemas.ts';
 import type { Router } from '../../src/router.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
@@ -269,6 +271,34 @@ async function pickJob(router: Router, k: number, statuses?: readonly string[]) 
 }
 
 /**
+ * The workers a new job must be offered to, best first: the distribution mode's ranking over every registered
+ * worker with load to spare (a full worker takes nothing, not even a job costing 0), as `rankWorkers` computes it
+ * without the engine's shortcuts (the idle-worker prefix of longest idle, the per-queue candidate sets).
+ */
+function rankedFor(router: Router, jobId: string, op: Extract<Op, { kind: 'createJob' }>): string[] {
+  const { engine } = router;
+  const queueId = QUEUES[op.queue]!;
+  const prepared = engine.queues.has(queueId) ? engine.policyOf(queueId) : undefined;
+  if (!prepared) return [];
+  const job: JobView = {
+    id: jobId,
+    queueId,
+    channelId: op.channel,
+    priority: op.priority,
+    enqueueSeq: 0,
+    labels: {},
+    selectors: op.selectors.map(({ key, labelOperator, value, expedite }) => ({ key, labelOperator: labelOperator as LabelOperator, value, expedite })),
+    offeredTo: new Set(),
+    declinedBy: new Set(),
+  };
+  const candidates = [...engine.workers.keys()]
+    .map((workerId) => engine.workerContext(workerId)!)
+    .filter((worker) => worker.active && worker.usedCapacity < worker.capacity);
+  const cursor = engine.supervisors.get(queueId)?.getSnapshot().context.roundRobinCursor;
+  return rankWorkers(job, candidates, prepared.view, cursor, prepared.view.maxConcurrentOffers).workers.map((worker) => worker.id);
+}
+
+/**
  * Accepts a live offer and, in the same tick, sends a rival command about the same job or worker. Each command must
  * either succeed or be refused with a RouterError; the invariants then say whether the outcome is coherent.
  */
@@ -342,6 +372,8 @@ async function dispatch(world: World, op: Op): Promise<void> {
         typeof op.matching === 'string'
           ? { kind: op.matching }
           : { kind: 'scheduleAndSuspend', scheduleAt: iso(world, op.matching.scheduleAfterMs) };
+      const expected = op.matching === 'queueAndMatch' ? rankedFor(router, jobId, op) : [];
+      const seen = world.session.events.length;
       await router.upsertJob(jobId, {
         queueId: QUEUES[op.queue],
         channelId: op.channel,
@@ -350,6 +382,8 @@ async function dispatch(world: World, op: Op): Promise<void> {
         matchingMode,
       });
       world.jobIds.add(jobId);
+      const issued = world.session.events.slice(seen).filter((event) => event.type === 'RouterWorkerOfferIssued');
+      expect(issued.map((event) => event.data['workerId']), `${jobId} offered as a full ranking of the workers says`).toEqual(expected);
       return;
     }
     case 'reprioritise': {

@@ -62,4 +62,14 @@ describe('channel capacity costs (the PizzaCook table)', () => {
     expect((await offersOf(router, 'agent')).map((offer) => offer.jobId).sort()).toEqual(['chat-0', 'chat-1', 'email-0', 'email-1', 'voice-0']);
     expect((await router.getWorker('agent')).loadRatio).toBe(1);
   });
+
+  it('engine bug (longest idle shortcut): a worker with capacity 0 is offered nothing, not even a job costing 0', async () => {
+    for (const mode of ['roundRobin', 'bestWorker', 'longestIdle'] as const) {
+      const { router } = await openTestRouter();
+      await setupQueue(router, { mode });
+      await registerWorker(router, 'none', { capacity: 0, channels: { voice: 0 } });
+      await createJob(router, 'free');
+      expect(await offersOf(router, 'none'), mode).toEqual([]);
+    }
+  });
 });

@@ -17,9 +17,9 @@ import { openTestRouter, type TestRouter } from '../support/router-fixture.ts';
 import { visibleState } from '../support/state-snapshot.ts';
 import { checkInvariants, EventLedger, type Expectations } from './router-invariants.ts';
 
-export const WORKERS = ['w0', 'w1', 'w2', 'w3', 'w4'] as const;
-export const QUEUES = ['q0', 'q1'] as const;
-export const POLICIES = ['dp0', 'dp1', 'dp2'] as const;
+const WORKERS = ['w0', 'w1', 'w2', 'w3', 'w4'] as const;
+const QUEUES = ['q0', 'q1'] as const;
+const POLICIES = ['dp0', 'dp1', 'dp2'] as const;
 const CHANNELS = ['voice', 'chat'] as const;
 export const MODES: readonly ModeKind[] = ['bestWorker', 'longestIdle', 'roundRobin'];
 
@@ -100,7 +100,7 @@ const RIVALS: readonly Rival[] = ['acceptOthers', 'decline', 'cancel', 'deregist
 const pick = fc.nat({ max: 15 });
 const index = (list: readonly unknown[]) => fc.nat({ max: list.length - 1 });
 
-export const policySpecArb: fc.Arbitrary<PolicySpec> = fc
+const policySpecArb: fc.Arbitrary<PolicySpec> = fc
   .record({
     mode: fc.constantFrom(...MODES),
     a: fc.integer({ min: 1, max: 3 }),
@@ -131,7 +131,7 @@ const channelsArb = fc
     ),
   );
 
-export const workerConfigArb: fc.Arbitrary<WorkerConfig> = fc.record({
+const workerConfigArb: fc.Arbitrary<WorkerConfig> = fc.record({
   capacity: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 9, arbitrary: fc.integer({ min: 1, max: 12 }) }),
   channels: channelsArb,
   queues: fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 9, arbitrary: fc.subarray([...QUEUES], { minLength: 1 }) }),
@@ -159,7 +159,7 @@ const jobArb: fc.Arbitrary<Op> = fc.record({
 const laterMs = fc.option(fc.integer({ min: 0, max: 60_000 }), { nil: undefined, freq: 2 });
 
 /** Commands, weighted towards the ones that move jobs and offers along. */
-export const opArb: fc.Arbitrary<Op> = fc.oneof(
+const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('upsertPolicy' as const), policy: index(POLICIES), spec: policySpecArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('upsertQueue' as const), queue: index(QUEUES), policy: index(POLICIES) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('upsertWorker' as const), worker: index(WORKERS), config: workerConfigArb }) },
@@ -198,7 +198,7 @@ export type Setup = typeof setupArb extends fc.Arbitrary<infer T> ? T : never;
 // ------------------------------------------------------------------------------------------------ execution
 
 /** The router under test and what the test knows that the router does not tell. */
-export interface World extends Expectations {
+interface World extends Expectations {
   /** The router currently open on `store`; a restart replaces it. */
   session: TestRouter;
   readonly store: MemoryStore;
@@ -208,7 +208,7 @@ export interface World extends Expectations {
   restarts: number;
 }
 
-export async function openWorld(setup: Setup): Promise<World> {
+async function openWorld(setup: Setup): Promise<World> {
   const store = new MemoryStore();
   const session = await openTestRouter({ store });
   await applySetup(session.router, setup);
@@ -231,14 +231,14 @@ async function restart(world: World): Promise<void> {
   expect(await visibleState(world.session.router), 'a restart changes nothing a caller sees').toEqual(before);
 }
 
-export function policyBody(spec: PolicySpec): Record<string, unknown> {
+function policyBody(spec: PolicySpec): Record<string, unknown> {
   return {
     ...(spec.offerExpiresAfterSeconds === undefined ? {} : { offerExpiresAfterSeconds: spec.offerExpiresAfterSeconds }),
     mode: { kind: spec.mode, minConcurrentOffers: spec.minConcurrentOffers, maxConcurrentOffers: spec.maxConcurrentOffers },
   };
 }
 
-export async function applySetup(router: Router, setup: Setup): Promise<void> {
+async function applySetup(router: Router, setup: Setup): Promise<void> {
   for (const [i, spec] of setup.policies.entries()) await router.upsertDistributionPolicy(POLICIES[i]!, policyBody(spec));
   for (const [i, policy] of setup.queuePolicies.entries())
     await router.upsertQueue(QUEUES[i]!, { distributionPolicyId: POLICIES[policy]! });
@@ -328,7 +328,7 @@ async function race(world: World, k: number, rival: Rival): Promise<void> {
 const iso = (world: World, afterMs: number) => new Date(world.session.clock.now() + afterMs).toISOString();
 
 /** Carries out one command. A refusal (`RouterError`) is an allowed outcome and is returned; anything else throws. */
-export async function perform(world: World, op: Op): Promise<RouterError | undefined> {
+async function perform(world: World, op: Op): Promise<RouterError | undefined> {
   try {
     await dispatch(world, op);
     return undefined;

@@ -119,11 +119,17 @@ function echoableId(raw: unknown): RequestId | null {
 
 /** Walks without recursion, so the check itself cannot overflow the stack. */
 function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (typeof next.value !== 'object' || next.value === null) continue;
-    if (next.depth === limit) return true;
-    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const next = values.pop();
+    const depth = depths.pop()!;
+    if (typeof next !== 'object' || next === null) continue;
+    if (depth === limit) return true;
+    for (const child of Object.values(next)) {
+      values.push(child);
+      depths.push(depth + 1);
+    }
   }
   return false;
 }

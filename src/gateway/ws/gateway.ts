@@ -82,13 +82,13 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
       if (new URL(request.url ?? '/', 'http://upgrade').pathname !== WS_PATH) return refuse(socket, '404 Not Found');
       const principal = authenticateUpgrade(request, options.accessKey, now());
       if (principal === undefined) return refuse(socket, '401 Unauthorized');
-      server.handleUpgrade(request, socket, head, (socket) => {
-        const connection = new Connection(socket, principal, limits);
+      server.handleUpgrade(request, socket, head, (websocket) => {
+        const connection = new Connection(websocket, socket, principal, limits);
         connections.add(connection);
         connection.onClose(() => connections.delete(connection));
         // Protocol errors (oversize, bad frames) are reported here after ws has closed the socket itself.
-        socket.on('error', () => undefined);
-        socket.on('message', (data) => {
+        websocket.on('error', () => undefined);
+        websocket.on('message', (data) => {
           connection.requestStarted();
           void dispatch(context, connection, data).finally(() => connection.requestFinished());
         });

@@ -7,7 +7,7 @@ import { workerMachine, type WorkerContext, type WorkerEvent } from '../../machi
 import { RouterError } from '../errors.ts';
 import { rankWorkers } from '../matching/distribution.ts';
 import { isEligible } from '../matching/eligibility.ts';
-import type { IndexEntry } from '../matching/queue-index.ts';
+import { dispatchesBefore, type IndexEntry } from '../matching/queue-index.ts';
 import type { DistributionView, JobView, SelectorView, WorkerView } from '../matching/types.ts';
 import type { ClassificationPolicy } from '../protocol/classification-policy.schemas.ts';
 import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
@@ -551,8 +551,11 @@ export class Engine {
    */
   #reindexWorker(actor: WorkerActor, before: WorkerContext | undefined, after: WorkerContext | undefined): void {
     this.#moveMembership(this.#queueWorkers, actor, before?.active ? before.queues : undefined, after?.active ? after.queues : undefined);
+    // Idle means holding nothing at all: a job on a channel that costs nothing still makes its worker busy.
     const idleQueues = (context: WorkerContext | undefined) =>
-      context?.active && context.usedCapacity === 0 ? context.queues : undefined;
+      context?.active && context.capacity > 0 && context.offerCount === 0 && isEmpty(context.assignments)
+        ? context.queues
+        : undefined;
     const joined = this.#moveMembership(this.#idleWorkers, actor, idleQueues(before), idleQueues(after));
     // A worker usually becomes idle now, after every other idle worker; one that joins a queue while already idle
     // may have been idle for longer, and then that queue's order is restored.
@@ -907,6 +910,11 @@ export class Engine {
   }
 }
 
+function isEmpty(record: object): boolean {
+  for (const _key in record) return false;
+  return true;
+}
+
 /** Requested and attached selectors that are still in force. */
 export function activeSelectors(job: JobData): SelectorView[] {
   const selectors: SelectorView[] = [];
@@ -915,11 +923,6 @@ export function activeSelectors(job: JobData): SelectorView[] {
   return selectors;
 }
 
-function dispatchesBefore(a: IndexEntry, b: IndexEntry): boolean {
-  if (a.expedite !== b.expedite) return a.expedite;
-  if (a.priority !== b.priority) return a.priority > b.priority;
-  return a.enqueueSeq < b.enqueueSeq;
-}
 
 function* workerViews(actors: ReadonlySet<WorkerActor> | undefined): Generator<WorkerView> {
   for (const actor of actors ?? []) {

@@ -28,7 +28,8 @@ export interface IndexEntry {
   readonly selectors: readonly SelectorView[];
 }
 
-function dispatchesBefore(a: IndexEntry, b: IndexEntry): boolean {
+/** Dispatch order (spec §3.3): expedited first, then higher priority, then earlier enqueued (then job id, for a total order). */
+export function dispatchesBefore(a: IndexEntry, b: IndexEntry): boolean {
   if (a.expedite !== b.expedite) return a.expedite;
   if (a.priority !== b.priority) return a.priority > b.priority;
   if (a.enqueueSeq !== b.enqueueSeq) return a.enqueueSeq < b.enqueueSeq;

@@ -1,5 +1,5 @@
 import type { Engine, StoredResource } from '../engine/engine.ts';
-import type { IndexEntry } from '../matching/queue-index.ts';
+import { dispatchesBefore, type IndexEntry } from '../matching/queue-index.ts';
 import { RouterError } from '../errors.ts';
 import type { ClassificationPolicy } from '../protocol/classification-policy.schemas.ts';
 import type { DistributionPolicy } from '../protocol/distribution-policy.schemas.ts';
@@ -81,15 +81,10 @@ function applyPolicy(engine: Engine, queueId: string): void {
     if (entry) offered.set(entry.jobId, entry);
   }
   const at = engine.now();
-  for (const { jobId } of [...offered.values()].sort(inDispatchOrder)) {
+  for (const { jobId } of [...offered.values()].sort((a, b) => (dispatchesBefore(a, b) ? -1 : 1))) {
     for (const offerId of [...engine.offersOf(jobId).keys()].slice(maxConcurrentOffers)) engine.endOffer(offerId, 'revoked', at);
     engine.matchJob(jobId);
   }
-}
-
-/** The queue index's dispatch order (spec §3.3): expedited first, then higher priority, then earlier enqueued. */
-function inDispatchOrder(a: IndexEntry, b: IndexEntry): number {
-  return Number(b.expedite) - Number(a.expedite) || b.priority - a.priority || a.enqueueSeq - b.enqueueSeq;
 }
 
 export const distributionPolicies: AdminSpec<'distributionPolicy'> = {

@@ -224,13 +224,17 @@ export function completeJob(engine: Engine, jobId: string, assignmentId: string,
   requireTransition(engine, record, event, 'complete');
   return engine.command(() => {
     const after = engine.sendJob(jobId, { ...event, at: engine.now() });
-    engine.emit(engine.events.job('RouterJobCompleted', after.context.job, { assignmentId, workerId }, `/assignment/${assignmentId}`));
+    emitCompleted(engine, after, assignmentId, workerId);
     return {};
   });
 }
 
+function emitCompleted(engine: Engine, record: JobRecord, assignmentId: string, workerId: string | undefined): void {
+  engine.emit(engine.events.job('RouterJobCompleted', record.context.job, { assignmentId, workerId }, `/assignment/${assignmentId}`));
+}
+
 export function closeJob(engine: Engine, jobId: string, assignmentId: string, options: CloseJobOptions = {}): Promise<Record<string, never>> {
-  const { record } = requireAssignment(engine, jobId, assignmentId);
+  const { record, workerId } = requireAssignment(engine, jobId, assignmentId);
   const now = engine.now();
   const closeAt = options.closeAt === undefined ? undefined : Date.parse(options.closeAt);
   const deferred = closeAt !== undefined && closeAt > now;
@@ -239,7 +243,9 @@ export function closeJob(engine: Engine, jobId: string, assignmentId: string, op
     : { type: 'job.close', assignmentId, at: now, dispositionCode: options.dispositionCode, note: options.note };
   requireTransition(engine, record, event, 'close');
   return engine.command(() => {
-    engine.sendJob(jobId, { ...event, at: engine.now() });
+    const after = engine.sendJob(jobId, { ...event, at: engine.now() });
+    // Closing an assigned job completes it on the way.
+    if (record.status === 'assigned') emitCompleted(engine, after, assignmentId, workerId);
     if (deferred) engine.deadlines.arm(`close:${jobId}`, closeAt);
     else finishClose(engine, record, assignmentId);
     return {};

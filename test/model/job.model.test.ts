@@ -2,10 +2,9 @@
  * The job machine from its own graph (spec §3.1): every state and transition reached by a generated path replayed on
  * a real actor, finished jobs staying finished, and the unassignment limit.
  */
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { type JobData, jobMachine, MAX_UNASSIGNMENTS } from '../../machines/job.machine.ts';
-import { coverage, generatePaths, type MachineModel, ModelRun, type ModelStep, replay, walk } from './model-harness.ts';
+import { describeMachineModel, type MachineModel, ModelRun, type ModelStep } from './model-harness.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const CLOSE_AT = T0 + 60_000;
@@ -73,57 +72,30 @@ function invariants({ label, event, before, after }: ModelStep<typeof jobMachine
   }
 }
 
-const paths = generatePaths(model);
-
-describe('job machine, generated paths', () => {
-  for (const path of paths) {
-    it(path.name, () => {
-      const run = replay(model, path, invariants);
-      if (!TERMINAL.has(String(path.target))) return;
-      // A finished job, sent every sample there is, stays where it is.
-      for (const [label, event] of model.samples(run.snapshot)) invariants(run.send(label, event));
-    });
-  }
-});
-
-describe('job machine, coverage', () => {
-  const result = coverage(
-    model,
-    paths.map((path) => replay(model, path)),
-  );
-
-  it('reaches every state the machine declares', () => {
-    expect(result.visitedStates).toEqual(result.declaredStates);
-  });
-
-  it('takes every transition the machine declares, each guarded branch included', () => {
-    expect(result.takenTransitions).toEqual(result.declaredTransitions);
-  });
-});
-
-describe('job machine, context the graph does not key on', () => {
-  it(`refuses an unassignment after ${MAX_UNASSIGNMENTS}`, () => {
-    const run = new ModelRun(model);
-    run.act('enqueue');
-    for (let round = 0; round < MAX_UNASSIGNMENTS; round++) {
+describeMachineModel(model, {
+  invariants,
+  afterPath: (run, path) => {
+    if (!TERMINAL.has(String(path.target))) return;
+    // A finished job, sent every sample there is, stays where it is.
+    for (const [label, event] of model.samples(run.snapshot)) invariants(run.send(label, event));
+  },
+  randomWalks: true,
+  contextTests: () => {
+    it(`refuses an unassignment after ${MAX_UNASSIGNMENTS}`, () => {
+      const run = new ModelRun(model);
+      run.act('enqueue');
+      for (let round = 0; round < MAX_UNASSIGNMENTS; round++) {
+        run.act('assign');
+        const unassigned = run.act(round % 2 === 0 ? 'unassign' : 'unassign(suspend)');
+        expect(unassigned.after.context.unassignmentCount).toBe(round + 1);
+        if (run.snapshot.value === 'waitingForActivation') run.act('enqueue');
+      }
       run.act('assign');
-      expect(run.act(round % 2 === 0 ? 'unassign' : 'unassign(suspend)').after.context.unassignmentCount).toBe(round + 1);
-      if (run.snapshot.value === 'waitingForActivation') run.act('enqueue');
-    }
-    run.act('assign');
-    const held = run.snapshot;
-    for (const label of ['unassign', 'unassign(suspend)']) {
-      expect(run.act(label).after, `${label} in ${run.trail}`).toBe(held);
-    }
-    expect(run.act('complete').after.value).toBe('completed');
-  });
-
-  it('keeps every invariant on random walks', () => {
-    fc.assert(
-      fc.property(fc.array(fc.nat(), { maxLength: 60 }), (choices) => {
-        walk(model, choices, invariants);
-      }),
-      { numRuns: 300 },
-    );
-  });
+      const held = run.snapshot;
+      for (const label of ['unassign', 'unassign(suspend)']) {
+        expect(run.act(label).after, `${label} in ${run.trail}`).toBe(held);
+      }
+      expect(run.act('complete').after.value).toBe('completed');
+    });
+  },
 });

@@ -2,9 +2,11 @@
  * Model-based tests of a machine from its own graph: `@xstate/graph` walks the machine with labelled sample events
  * and yields the shortest path to every vertex; each path is replayed against a real actor, which must pass through
  * the same states, while the transitions it takes (as inspection reports them) are counted against the ones the
- * machine declares.
+ * machine declares. `describeMachineModel` turns a model into those tests; each machine's file adds its invariants.
  */
 import { createTestModel } from '@xstate/graph';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import {
   type Actor,
   type AnyMachineSnapshot,
@@ -80,7 +82,7 @@ function trail(labels: readonly string[]): string {
  * (a close deferred on the way into `completed`, an offer held when `assign` comes). With the step in the key every
  * (state, sample) edge is the last step of some path.
  */
-export function generatePaths<TMachine extends AnyStateMachine>(
+function generatePaths<TMachine extends AnyStateMachine>(
   model: MachineModel<TMachine>,
 ): Array<ModelPath<TMachine>> {
   // Without a sample the graph would send a bare `{ type }`, missing the data every event carries.
@@ -204,7 +206,7 @@ function checked<TMachine extends AnyStateMachine>(
  * Replays a generated path on a real actor: after each event the actor must be in the state the graph predicted,
  * and `check` (the machine's invariants) must hold for the step.
  */
-export function replay<TMachine extends AnyStateMachine>(
+function replay<TMachine extends AnyStateMachine>(
   model: MachineModel<TMachine>,
   path: ModelPath<TMachine>,
   check: (step: ModelStep<TMachine>) => void = () => {},
@@ -227,7 +229,7 @@ export function replay<TMachine extends AnyStateMachine>(
  * A random walk on a real actor: at each step, one of the samples the current snapshot offers, picked by `choices`
  * (fast-check's numbers), until the choices run out or the actor stops.
  */
-export function walk<TMachine extends AnyStateMachine>(
+function walk<TMachine extends AnyStateMachine>(
   model: MachineModel<TMachine>,
   choices: readonly number[],
   check: (step: ModelStep<TMachine>) => void,
@@ -243,7 +245,7 @@ export function walk<TMachine extends AnyStateMachine>(
 }
 
 /** What the machine declares against what a set of runs reached, as sorted lists that diff well. */
-export interface Coverage {
+interface Coverage {
   readonly declaredStates: string[];
   readonly visitedStates: string[];
   readonly declaredTransitions: string[];
@@ -251,7 +253,7 @@ export interface Coverage {
 }
 
 /** Compares the machine's definition (its state nodes and `on`/`always` transitions) with what `runs` reached. */
-export function coverage<TMachine extends AnyStateMachine>(
+function coverage<TMachine extends AnyStateMachine>(
   model: MachineModel<TMachine>,
   runs: ReadonlyArray<ModelRun<TMachine>>,
 ): Coverage {
@@ -262,4 +264,67 @@ export function coverage<TMachine extends AnyStateMachine>(
     declaredTransitions: sorted(chartTransitions(model.machine).map(transitionKey)),
     takenTransitions: sorted(runs.flatMap((run) => [...run.takenTransitions])),
   };
+}
+
+/** What a machine's model tests check beyond what every machine gets. */
+export interface MachineModelChecks<TMachine extends AnyStateMachine> {
+  /** The machine's invariants, checked after every step of every generated path (and of every random walk). */
+  readonly invariants: (step: ModelStep<TMachine>) => void;
+  /** More checks on a generated path, once its replay has reached the target. */
+  readonly afterPath?: (run: ModelRun<TMachine>, path: ModelPath<TMachine>) => void;
+  /** Whether the invariants must also hold on random walks (300 of them, up to 60 steps each). */
+  readonly randomWalks?: boolean;
+  /** Tests of context the graph does not key on, declared before the random walks in the same `describe`. */
+  readonly contextTests?: () => void;
+}
+
+/**
+ * Declares a machine's model tests, named after the machine's id: every generated path replayed under the
+ * invariants, coverage of every declared state and transition by those paths, then the context tests and random
+ * walks if there are any.
+ */
+export function describeMachineModel<TMachine extends AnyStateMachine>(
+  model: MachineModel<TMachine>,
+  checks: MachineModelChecks<TMachine>,
+): void {
+  const name = model.machine.id;
+  const paths = generatePaths(model);
+
+  describe(`${name} machine, generated paths`, () => {
+    for (const path of paths) {
+      it(path.name, () => {
+        const run = replay(model, path, checks.invariants);
+        checks.afterPath?.(run, path);
+      });
+    }
+  });
+
+  describe(`${name} machine, coverage`, () => {
+    const result = coverage(
+      model,
+      paths.map((path) => replay(model, path)),
+    );
+
+    it('reaches every state the machine declares', () => {
+      expect(result.visitedStates).toEqual(result.declaredStates);
+    });
+
+    it('takes every transition the machine declares, each guarded branch included', () => {
+      expect(result.takenTransitions).toEqual(result.declaredTransitions);
+    });
+  });
+
+  if (checks.contextTests === undefined && checks.randomWalks !== true) return;
+  describe(`${name} machine, context the graph does not key on`, () => {
+    checks.contextTests?.();
+    if (checks.randomWalks !== true) return;
+    it('keeps every invariant on random walks', () => {
+      fc.assert(
+        fc.property(fc.array(fc.nat(), { maxLength: 60 }), (choices) => {
+          walk(model, choices, checks.invariants);
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
 }

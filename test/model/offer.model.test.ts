@@ -3,9 +3,9 @@
  * on a real actor, and every offer ending exactly once.
  */
 import { transition } from 'xstate';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { type OfferInput, offerMachine } from '../../machines/offer.machine.ts';
-import { coverage, generatePaths, type MachineModel, ModelRun, type ModelStep, replay } from './model-harness.ts';
+import { describeMachineModel, type MachineModel, ModelRun, type ModelStep } from './model-harness.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const EXPIRES_AT = T0 + 30_000;
@@ -44,53 +44,33 @@ function invariants({ label, event, before, after }: ModelStep<typeof offerMachi
   }
 }
 
-const paths = generatePaths(model);
-
-describe('offer machine, generated paths', () => {
-  for (const path of paths) {
-    it(path.name, () => {
-      const run = replay(model, path, invariants);
-      const ends = run.steps.filter(({ before, after }) => before.status === 'active' && after.status === 'done');
-      const final = offerMachine.getStateNodeById(`offer.${String(path.target)}`).type === 'final';
-      expect(ends.length, 'the offer ends exactly once').toBe(final ? 1 : 0);
-      if (!final) return;
-      // Whatever comes after the end, the ended offer stays as it is (the engine refuses such commands because of it).
-      const ended = run.snapshot;
-      for (const [label, event] of model.samples(ended)) {
-        const [next] = transition(offerMachine, ended, event);
-        expect({ value: next.value, status: next.status, context: next.context }, `${label} after ${run.trail}`).toEqual({
-          value: ended.value,
-          status: ended.status,
-          context: ended.context,
-        });
-      }
+describeMachineModel(model, {
+  invariants,
+  afterPath: (run, path) => {
+    const ends = run.steps.filter(({ before, after }) => before.status === 'active' && after.status === 'done');
+    const final = offerMachine.getStateNodeById(`offer.${String(path.target)}`).type === 'final';
+    expect(ends.length, 'the offer ends exactly once').toBe(final ? 1 : 0);
+    if (!final) return;
+    // Whatever comes after the end, the ended offer stays as it is (the engine refuses such commands because of it).
+    const ended = run.snapshot;
+    for (const [label, event] of model.samples(ended)) {
+      const [next] = transition(offerMachine, ended, event);
+      expect({ value: next.value, status: next.status, context: next.context }, `${label} after ${run.trail}`).toEqual({
+        value: ended.value,
+        status: ended.status,
+        context: ended.context,
+      });
+    }
+  },
+  contextTests: () => {
+    it('never expires without an expiry time', () => {
+      const run = new ModelRun({ ...model, input: { ...input, expiresAt: undefined } });
+      expect(run.act('expire').after.value).toBe('issued');
     });
-  }
-});
 
-describe('offer machine, coverage', () => {
-  const result = coverage(
-    model,
-    paths.map((path) => replay(model, path)),
-  );
-
-  it('reaches every state the machine declares', () => {
-    expect(result.visitedStates).toEqual(result.declaredStates);
-  });
-
-  it('takes every transition the machine declares, each guarded branch included', () => {
-    expect(result.takenTransitions).toEqual(result.declaredTransitions);
-  });
-});
-
-describe('offer machine, context the graph does not key on', () => {
-  it('never expires without an expiry time', () => {
-    const run = new ModelRun({ ...model, input: { ...input, expiresAt: undefined } });
-    expect(run.act('expire').after.value).toBe('issued');
-  });
-
-  it('keeps the retry time of a decline', () => {
-    expect(new ModelRun(model).act('decline(retry)').after.context.retryOfferAt).toBe(T0 + 120_000);
-    expect(new ModelRun(model).act('decline').after.context.retryOfferAt).toBeUndefined();
-  });
+    it('keeps the retry time of a decline', () => {
+      expect(new ModelRun(model).act('decline(retry)').after.context.retryOfferAt).toBe(T0 + 120_000);
+      expect(new ModelRun(model).act('decline').after.context.retryOfferAt).toBeUndefined();
+    });
+  },
 });

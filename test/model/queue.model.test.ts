@@ -2,11 +2,10 @@
  * The queue supervisor from its own graph: every state and transition reached by a generated path replayed on a real
  * actor, and the state always telling whether the index holds any job.
  */
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { queueMachine } from '../../machines/queue.machine.ts';
 import { type IndexEntry, QueueIndex } from '../../src/matching/queue-index.ts';
-import { coverage, generatePaths, type MachineModel, type ModelStep, replay, walk } from './model-harness.ts';
+import { describeMachineModel, type MachineModel, type ModelStep } from './model-harness.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -72,38 +71,4 @@ function invariants({ label, after }: ModelStep<typeof queueMachine>): void {
   );
 }
 
-const paths = generatePaths(model);
-
-describe('queue machine, generated paths', () => {
-  for (const path of paths) {
-    it(path.name, () => {
-      replay(model, path, invariants);
-    });
-  }
-});
-
-describe('queue machine, coverage', () => {
-  const result = coverage(
-    model,
-    paths.map((path) => replay(model, path)),
-  );
-
-  it('reaches every state the machine declares', () => {
-    expect(result.visitedStates).toEqual(result.declaredStates);
-  });
-
-  it('takes every transition the machine declares, each guarded branch included', () => {
-    expect(result.takenTransitions).toEqual(result.declaredTransitions);
-  });
-});
-
-describe('queue machine, context the graph does not key on', () => {
-  it('keeps every invariant on random walks', () => {
-    fc.assert(
-      fc.property(fc.array(fc.nat(), { maxLength: 60 }), (choices) => {
-        walk(model, choices, invariants);
-      }),
-      { numRuns: 300 },
-    );
-  });
-});
+describeMachineModel(model, { invariants, randomWalks: true });

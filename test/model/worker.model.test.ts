@@ -3,10 +3,9 @@
  * replayed on a real actor, draining that ends exactly with the last assignment, and reservations that never
  * over-commit.
  */
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { type WorkerConfig, workerMachine } from '../../machines/worker.machine.ts';
-import { coverage, generatePaths, type MachineModel, ModelRun, type ModelStep, replay, walk } from './model-harness.ts';
+import { describeMachineModel, type MachineModel, ModelRun, type ModelStep } from './model-harness.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -72,47 +71,19 @@ function invariants({ label, event, before, after }: ModelStep<typeof workerMach
   }
 }
 
-const paths = generatePaths(model);
-
-describe('worker machine, generated paths', () => {
-  for (const path of paths) {
-    it(path.name, () => {
-      replay(model, path, invariants);
+describeMachineModel(model, {
+  invariants,
+  randomWalks: true,
+  contextTests: () => {
+    it('stays draining until the last of two assignments is released', () => {
+      const run = new ModelRun(model);
+      for (const label of ['configure(available)', 'reserve', 'assign', 'reserve', 'assign']) {
+        invariants(run.act(label));
+      }
+      expect(run.act('reserve').after.context.offerCount, 'a third chat does not fit').toBe(0);
+      expect(run.act('configure(unavailable)').after.value).toBe('draining');
+      expect(run.act('release').after.value).toBe('draining');
+      expect(run.act('release').after.value).toBe('inactive');
     });
-  }
-});
-
-describe('worker machine, coverage', () => {
-  const result = coverage(
-    model,
-    paths.map((path) => replay(model, path)),
-  );
-
-  it('reaches every state the machine declares', () => {
-    expect(result.visitedStates).toEqual(result.declaredStates);
-  });
-
-  it('takes every transition the machine declares, each guarded branch included', () => {
-    expect(result.takenTransitions).toEqual(result.declaredTransitions);
-  });
-});
-
-describe('worker machine, context the graph does not key on', () => {
-  it('stays draining until the last of two assignments is released', () => {
-    const run = new ModelRun(model);
-    for (const label of ['configure(available)', 'reserve', 'assign', 'reserve', 'assign']) invariants(run.act(label));
-    expect(run.act('reserve').after.context.offerCount, 'a third chat does not fit').toBe(0);
-    expect(run.act('configure(unavailable)').after.value).toBe('draining');
-    expect(run.act('release').after.value).toBe('draining');
-    expect(run.act('release').after.value).toBe('inactive');
-  });
-
-  it('keeps every invariant on random walks', () => {
-    fc.assert(
-      fc.property(fc.array(fc.nat(), { maxLength: 60 }), (choices) => {
-        walk(model, choices, invariants);
-      }),
-      { numRuns: 300 },
-    );
-  });
+  },
 });

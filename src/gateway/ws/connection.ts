@@ -1,4 +1,3 @@
-import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { Principal } from '../auth/tokens.ts';
 import { WS_CLOSE_CODES } from './close-codes.ts';
@@ -19,9 +18,6 @@ export interface ConnectionLimits {
 export class Connection {
   readonly principal: Principal;
   readonly #socket: WebSocket;
-  /** The TCP socket under the WebSocket, corked while a burst of messages is written. */
-  readonly #transport: Duplex;
-  #corked = false;
   readonly #limits: ConnectionLimits;
   #alive = true;
   #inFlight = 0;
@@ -31,9 +27,8 @@ export class Connection {
   readonly #closeHandlers: Array<() => void> = [];
   readonly #closed: Promise<void>;
 
-  constructor(socket: WebSocket, transport: Duplex, principal: Principal, limits: ConnectionLimits) {
+  constructor(socket: WebSocket, principal: Principal, limits: ConnectionLimits) {
     this.#socket = socket;
-    this.#transport = transport;
     this.principal = principal;
     this.#limits = limits;
     socket.on('pong', () => {
@@ -60,15 +55,6 @@ export class Connection {
    */
   send(message: WsAnswer | WsPush): void {
     if (!this.isOpen) return;
-    if (!this.#corked) {
-      // Answers and pushes come in bursts (one commit answers many requests): one write per burst, not per message.
-      this.#corked = true;
-      this.#transport.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        this.#transport.uncork();
-      });
-    }
     this.#socket.send(JSON.stringify(message));
     if (this.#socket.bufferedAmount > this.#limits.highWaterMark) this.close(WS_CLOSE_CODES.consumerTooSlow);
   }

@@ -83,7 +83,7 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
       const principal = authenticateUpgrade(request, options.accessKey, now());
       if (principal === undefined) return refuse(socket, '401 Unauthorized');
       server.handleUpgrade(request, socket, head, (websocket) => {
-        const connection = new Connection(websocket, socket, principal, limits);
+        const connection = new Connection(websocket, principal, limits);
         connections.add(connection);
         connection.onClose(() => connections.delete(connection));
         // Protocol errors (oversize, bad frames) are reported here after ws has closed the socket itself.

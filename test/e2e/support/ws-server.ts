@@ -31,10 +31,15 @@ export interface InProcessServer {
   stop(): Promise<void>;
 }
 
-/** Starts the HTTP server with the WebSocket gateway on a fresh in-memory router, with these gateway options. */
-export async function startInProcessServer(options: Omit<WsGatewayOptions, 'router'> = {}): Promise<InProcessServer> {
-  const router = await Router.open();
-  const gateway = createWsGateway({ router, ...options });
+/**
+ * Starts the HTTP server with the WebSocket gateway and these gateway options, on `options.router` (default a fresh
+ * in-memory one), which `stop` closes.
+ */
+export async function startInProcessServer(
+  options: Omit<WsGatewayOptions, 'router'> & { readonly router?: Router } = {},
+): Promise<InProcessServer> {
+  const router = options.router ?? (await Router.open());
+  const gateway = createWsGateway({ ...options, router });
   const server = await startServer({ router, port: 0, host: '127.0.0.1', onUpgrade: gateway.handleUpgrade });
   return {
     router,

@@ -7,8 +7,9 @@ import { MAX_PAGE_SIZE, type Page } from './paging.ts';
 import type { Preconditions } from './preconditions.ts';
 
 /**
- * The building blocks of the operations table: the shape of one entry and one helper per kind of operation, so an
- * entry states only what is particular to it (name, path, schemas, which Router method to call).
+ * The building blocks of the operations table: the shape of one entry, one helper per kind of operation and one for
+ * a resource's upsert/get/delete/list, so an entry states only what is particular to it (name, path, schemas, which
+ * Router method to call).
  */
 
 /** What an operation does to its resource; the faces derive status codes and headers from it. */
@@ -122,7 +123,7 @@ interface ResourceSpec<N extends string, T extends string, R extends ResourceSch
 }
 
 /** Create-or-update by merge patch. The patch is passed through to the Router, which validates it. */
-export function upsertOperation<const N extends string, const T extends string, R extends ResourceSchema>(
+function upsertOperation<const N extends string, const T extends string, R extends ResourceSchema>(
   spec: ResourceSpec<N, T, R> & {
     readonly upsert: (
       router: Router,
@@ -158,7 +159,7 @@ export function upsertOperation<const N extends string, const T extends string, 
 }
 
 /** Reads one resource, with its version. */
-export function getOperation<const N extends string, const T extends string, R extends ResourceSchema>(
+function getOperation<const N extends string, const T extends string, R extends ResourceSchema>(
   spec: ResourceSpec<N, T, R> & { readonly get: (router: Router, id: string) => Promise<z.output<R>> },
 ) {
   const idParam = idParamOf(spec.path);
@@ -181,7 +182,7 @@ export function getOperation<const N extends string, const T extends string, R e
 }
 
 /** Deletes one resource; the result is `{}` (REST answers 204 with no body). */
-export function deleteOperation<const N extends string, const T extends string>(spec: {
+function deleteOperation<const N extends string, const T extends string>(spec: {
   readonly name: N;
   readonly path: T;
   readonly summary: string;
@@ -223,14 +224,17 @@ export function listResultOf<T extends z.ZodType>(item: T) {
   return z.object({ value: z.array(item), nextPageToken: z.string().optional() });
 }
 
+/** What a list with query parameters `F` asks of the Router: those parameters and the paging arguments, parsed. */
+type ListRequest<F extends z.ZodRawShape> = z.output<z.ZodObject<F & typeof pagingShape>>;
+
 /** One page of a list, filtered by the query parameters in `filters`. */
-export function listOperation<const N extends string, F extends z.ZodRawShape, T extends z.ZodType>(spec: {
+function listOperation<const N extends string, F extends z.ZodRawShape, T extends z.ZodType>(spec: {
   readonly name: N;
   readonly path: string;
   readonly summary: string;
   readonly filters: F;
   readonly item: T;
-  readonly list: (router: Router, request: z.output<z.ZodObject<F & typeof pagingShape>>) => Promise<Page<z.output<T>>>;
+  readonly list: (router: Router, request: ListRequest<F>) => Promise<Page<z.output<T>>>;
 }) {
   return operation({
     name: spec.name,
@@ -245,6 +249,116 @@ export function listOperation<const N extends string, F extends z.ZodRawShape, T
       return { result: await spec.list(router, args) };
     },
   });
+}
+
+/** The types of the Router's methods for a resource of type `T` whose list takes query parameters `F`. */
+interface ResourceMethodTypes<T, F extends z.ZodRawShape> {
+  readonly upsert: (
+    id: string,
+    patch: Record<string, unknown>,
+    conditions: Preconditions,
+  ) => Promise<{ readonly resource: T; readonly created: boolean }>;
+  readonly get: (id: string) => Promise<T>;
+  readonly delete: (id: string) => Promise<void>;
+  readonly list: (request: ListRequest<F>) => Promise<Page<T>>;
+}
+
+/**
+ * The Router's methods for a resource, named as Azure names its operations: for `Queue` / `Queues`, `upsertQueue`,
+ * `getQueue`, `deleteQueue` and `listQueues`.
+ */
+type ResourceMethods<S extends string, P extends string, T, F extends z.ZodRawShape> = Record<
+  `upsert${S}`,
+  ResourceMethodTypes<T, F>['upsert']
+> &
+  Record<`get${S}`, ResourceMethodTypes<T, F>['get']> &
+  Record<`delete${S}`, ResourceMethodTypes<T, F>['delete']> &
+  Record<`list${P}`, ResourceMethodTypes<T, F>['list']>;
+
+/**
+ * Nothing to add when the Router has the methods `M`; otherwise a property no spec can supply, so that a name
+ * without its Router method (or with one of another type) fails to compile at the table entry.
+ */
+type RouterHas<M> = Router extends M ? unknown : { readonly routerLacksTheseMethods: M };
+
+interface ResourceOperationsSpec<S extends string, P extends string, C extends string, I extends string, R, F> {
+  /** The resource in operation names: `upsert${singular}`, `get${singular}`, `delete${singular}`. */
+  readonly singular: S;
+  /** The resource in the list's name: `list${plural}`. */
+  readonly plural: P;
+  /** The collection's path segment: the list is at `/routing/${collection}`, one resource at `…/{${idParam}}`. */
+  readonly collection: C;
+  readonly idParam: I;
+  readonly resource: R;
+  readonly version: VersionLookup;
+  /** The list's query parameters besides paging. */
+  readonly filters: F;
+  /** One line each for the reference docs. */
+  readonly summaries: { readonly upsert: string; readonly get: string; readonly delete: string; readonly list: string };
+}
+
+/**
+ * A resource's upsert, get, delete and list, in that order, each calling the Router method of its own name. The
+ * names and paths are template literal types, so the table keeps every operation's literal name and parameters.
+ */
+export function resourceOperations<
+  const S extends string,
+  const P extends string,
+  const C extends string,
+  const I extends string,
+  R extends ResourceSchema,
+  F extends z.ZodRawShape,
+>(spec: ResourceOperationsSpec<S, P, C, I, R, F> & RouterHas<ResourceMethods<S, P, z.output<R>, F>>) {
+  type Methods = ResourceMethodTypes<z.output<R>, F>;
+  // Where S and P are known, `RouterHas` has checked that the Router has these methods; this generic body cannot, and
+  // reaches each through its own record (an intersection indexed by a generic key would lose the method's type).
+  const methods = (router: Router) => router as unknown as ResourceMethods<S, P, z.output<R>, F>;
+  const { singular, plural, collection, idParam, resource, version, filters, summaries } = spec;
+  const path = `/routing/${collection}/{${idParam}}` as const;
+  return [
+    upsertOperation({
+      name: `upsert${singular}`,
+      path,
+      resource,
+      summary: summaries.upsert,
+      version,
+      upsert: (router, id, patch, conditions) => {
+        const upsert: Record<`upsert${S}`, Methods['upsert']> = methods(router);
+        return upsert[`upsert${singular}`](id, patch, conditions);
+      },
+    }),
+    getOperation({
+      name: `get${singular}`,
+      path,
+      resource,
+      summary: summaries.get,
+      version,
+      get: (router, id) => {
+        const get: Record<`get${S}`, Methods['get']> = methods(router);
+        return get[`get${singular}`](id);
+      },
+    }),
+    deleteOperation({
+      name: `delete${singular}`,
+      path,
+      summary: summaries.delete,
+      delete: (router, id) => {
+        const remove: Record<`delete${S}`, Methods['delete']> = methods(router);
+        return remove[`delete${singular}`](id);
+      },
+    }),
+    listOperation({
+      name: `list${plural}`,
+      path: `/routing/${collection}`,
+      summary: summaries.list,
+      filters,
+      item: resource,
+      list: (router, request) => {
+        const list: Record<`list${P}`, Methods['list']> = methods(router);
+        return list[`list${plural}`](request);
+      },
+    }),
+  ] as const;
 }
 
 /**

@@ -10,39 +10,20 @@ import {
 } from '../protocol/actions.schemas.ts';
 import { DateTimeSchema, ResourceIdSchema } from '../protocol/common.schemas.ts';
 import { RouterJobPositionDetailsSchema, RouterJobSchema, RouterJobStatusSelectorSchema } from '../protocol/job.schemas.ts';
-import { actionOperation, deleteOperation, getOperation, listOperation, upsertOperation } from './table-define.ts';
+import { actionOperation, resourceOperations } from './table-define.ts';
 
 const JOB_PATH = '/routing/jobs/{jobId}';
 const ASSIGNMENT_PATH = '/routing/jobs/{jobId}/assignments/{assignmentId}';
 
 /** The job operations (spec §2). */
 export const jobOperations = [
-  upsertOperation({
-    name: 'upsertJob',
-    path: JOB_PATH,
+  ...resourceOperations({
+    singular: 'Job',
+    plural: 'Jobs',
+    collection: 'jobs',
+    idParam: 'jobId',
     resource: RouterJobSchema,
-    summary: 'Creates a job (which then classifies, queues and is offered) or updates one by merge patch.',
     version: (engine, id) => engine.jobs.get(id),
-    upsert: (router, id, patch, conditions) => router.upsertJob(id, patch, conditions),
-  }),
-  getOperation({
-    name: 'getJob',
-    path: JOB_PATH,
-    resource: RouterJobSchema,
-    summary: 'Reads a job.',
-    version: (engine, id) => engine.jobs.get(id),
-    get: (router, id) => router.getJob(id),
-  }),
-  deleteOperation({
-    name: 'deleteJob',
-    path: JOB_PATH,
-    summary: 'Deletes a closed or cancelled job.',
-    delete: (router, id) => router.deleteJob(id),
-  }),
-  listOperation({
-    name: 'listJobs',
-    path: '/routing/jobs',
-    summary: 'Lists jobs, filtered by status, queue, channel, classification policy and schedule time.',
     filters: {
       status: RouterJobStatusSelectorSchema.optional(),
       queueId: ResourceIdSchema.optional(),
@@ -51,8 +32,12 @@ export const jobOperations = [
       scheduledBefore: DateTimeSchema.optional(),
       scheduledAfter: DateTimeSchema.optional(),
     },
-    item: RouterJobSchema,
-    list: (router, request) => router.listJobs(request),
+    summaries: {
+      upsert: 'Creates a job (which then classifies, queues and is offered) or updates one by merge patch.',
+      get: 'Reads a job.',
+      delete: 'Deletes a closed or cancelled job.',
+      list: 'Lists jobs, filtered by status, queue, channel, classification policy and schedule time.',
+    },
   }),
   actionOperation({
     name: 'reclassifyJob',

@@ -8,14 +8,7 @@ import {
 } from '../protocol/actions.schemas.ts';
 import { ResourceIdSchema } from '../protocol/common.schemas.ts';
 import { RouterWorkerSchema, RouterWorkerStateSchema } from '../protocol/worker.schemas.ts';
-import {
-  QueryBooleanSchema,
-  actionOperation,
-  deleteOperation,
-  getOperation,
-  listOperation,
-  upsertOperation,
-} from './table-define.ts';
+import { QueryBooleanSchema, actionOperation, resourceOperations } from './table-define.ts';
 
 const WORKER_PATH = '/routing/workers/{workerId}';
 const OFFER_PATH = '/routing/workers/{workerId}/offers/{offerId}';
@@ -33,40 +26,25 @@ export const IssueWorkerTokenResultSchema = z.object({
 
 /** The worker operations (spec §2), and Switchboard's worker-token extension. */
 export const workerOperations = [
-  upsertOperation({
-    name: 'upsertWorker',
-    path: WORKER_PATH,
+  ...resourceOperations({
+    singular: 'Worker',
+    plural: 'Workers',
+    collection: 'workers',
+    idParam: 'workerId',
     resource: RouterWorkerSchema,
-    summary: 'Creates or updates a worker by merge patch; `availableForOffers` registers or deregisters it.',
     version: (engine, id) => engine.workerVersions.get(id),
-    upsert: (router, id, patch, conditions) => router.upsertWorker(id, patch, conditions),
-  }),
-  getOperation({
-    name: 'getWorker',
-    path: WORKER_PATH,
-    resource: RouterWorkerSchema,
-    summary: 'Reads a worker, with its current offers and assigned jobs.',
-    version: (engine, id) => engine.workerVersions.get(id),
-    get: (router, id) => router.getWorker(id),
-  }),
-  deleteOperation({
-    name: 'deleteWorker',
-    path: WORKER_PATH,
-    summary: 'Deletes a worker with no assigned jobs, revoking its offers.',
-    delete: (router, id) => router.deleteWorker(id),
-  }),
-  listOperation({
-    name: 'listWorkers',
-    path: '/routing/workers',
-    summary: 'Lists workers, filtered by state, channel, queue and spare capacity.',
     filters: {
       state: z.enum([...RouterWorkerStateSchema.options, 'all']).optional(),
       channelId: ResourceIdSchema.optional(),
       queueId: ResourceIdSchema.optional(),
       hasCapacity: QueryBooleanSchema.optional(),
     },
-    item: RouterWorkerSchema,
-    list: (router, request) => router.listWorkers(request),
+    summaries: {
+      upsert: 'Creates or updates a worker by merge patch; `availableForOffers` registers or deregisters it.',
+      get: 'Reads a worker, with its current offers and assigned jobs.',
+      delete: 'Deletes a worker with no assigned jobs, revoking its offers.',
+      list: 'Lists workers, filtered by state, channel, queue and spare capacity.',
+    },
   }),
   actionOperation({
     name: 'acceptJobOffer',

@@ -8,7 +8,7 @@ import { RouterError } from '../errors.ts';
 import { rankWorkers } from '../matching/distribution.ts';
 import { isEligible } from '../matching/eligibility.ts';
 import { dispatchesBefore, type IndexEntry } from '../matching/queue-index.ts';
-import type { DistributionView, JobView, SelectorView, WorkerView } from '../matching/types.ts';
+import type { DistributionView, JobView, SelectorView, WorkerScorer, WorkerView } from '../matching/types.ts';
 import type { ClassificationPolicy } from '../protocol/classification-policy.schemas.ts';
 import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
 import type { DistributionPolicy } from '../protocol/distribution-policy.schemas.ts';
@@ -16,7 +16,7 @@ import type { ExceptionPolicy } from '../protocol/exception-policy.schemas.ts';
 import type { RouterJobStatus } from '../protocol/job.schemas.ts';
 import type { RouterQueue } from '../protocol/queue.schemas.ts';
 import type { JobPolicyState } from '../policy/job-policy-state.ts';
-import { createScorer } from '../policy/scoring.ts';
+import { createAsyncScorer, createScorer, type AsyncWorkerScorer } from '../policy/scoring.ts';
 import { createRuleEvaluator } from '../rules/evaluator.ts';
 import type { RuleEvaluator } from '../rules/rule-evaluator.ts';
 import type { DocumentKind, Store } from '../store/store.ts';
@@ -71,6 +71,8 @@ export interface WorkerRecord extends Versioned {
 interface PreparedPolicy {
   readonly policy: DistributionPolicy;
   readonly view: DistributionView;
+  /** bestWorker with a `function` or `webhook` scoring rule: jobs are scored outside the command (docs/policies.md). */
+  readonly asyncScorer?: AsyncWorkerScorer | undefined;
 }
 
 /** A state change of one actor, for live state-chart views. */
@@ -141,6 +143,10 @@ export class Engine {
   /** The latest `availableSince` appended to each idle set. */
   readonly #idleTails = new Map<string, number>();
   readonly #preparedPolicies = new Map<string, PreparedPolicy>();
+  /** Jobs whose asynchronous scoring is under way: job id → generation of that scoring. */
+  readonly #scoring = new Map<string, number>();
+  #scoringGeneration = 0;
+  #stopped = false;
 
   readonly #boot = randomUUID().slice(0, 8);
   #version = 0;
@@ -625,7 +631,8 @@ export class Engine {
     if (!stored) return undefined;
     if (!prepared || prepared.policy !== stored.resource) {
       const scorer = createScorer(stored.resource, this.ruleEvaluator);
-      prepared = { policy: stored.resource, view: { ...distributionView(stored.resource), scorer } };
+      const asyncScorer = createAsyncScorer(stored.resource, this.ruleEvaluator);
+      prepared = { policy: stored.resource, view: { ...distributionView(stored.resource), scorer }, asyncScorer };
       this.#preparedPolicies.set(policyId, prepared);
     }
     return prepared;
@@ -655,6 +662,7 @@ export class Engine {
     const supervisor = this.supervisors.get(queueId);
     const prepared = this.policyOf(queueId);
     if (!supervisor || !prepared || !supervisor.getSnapshot().context.index.get(jobId)) return;
+    if (prepared.asyncScorer !== undefined) return this.#startScoring(record, queueId, prepared, prepared.asyncScorer);
     const live = this.#jobOffers.get(jobId)?.size ?? 0;
     const room = prepared.view.maxConcurrentOffers - live;
     if (room > 0) {
@@ -683,12 +691,95 @@ export class Engine {
         const entry = supervisor
           .getSnapshot()
           .context.index.bestFor(worker, prepared.view.bypassSelectors, (candidate) => this.#mayOffer(candidate.jobId, workerId));
-        if (entry && (!best || dispatchesBefore(entry, best.entry))) best = { entry, queueId, policy: prepared };
+        if (!entry) continue;
+        // Scored over HTTP: the job is scored again with this worker among the candidates, not offered directly.
+        if (prepared.asyncScorer !== undefined) this.#jobsToMatch.add(entry.jobId);
+        else if (!best || dispatchesBefore(entry, best.entry)) best = { entry, queueId, policy: prepared };
       }
       if (!best) return;
       const record = this.jobs.get(best.entry.jobId)!;
       if (!this.#issueOffer(record, workerId, best.queueId, best.policy.policy)) return;
       this.#parkIfFull(best.entry.jobId, best.queueId, best.policy.view.maxConcurrentOffers);
+    }
+  }
+
+  /**
+   * Job-side matching under a `function`/`webhook` scoring rule: scores the eligible workers outside the command and
+   * parks the job meanwhile, so worker-side matching does not offer it. One scoring per job at a time.
+   */
+  #startScoring(record: JobRecord, queueId: string, prepared: PreparedPolicy, scorer: AsyncWorkerScorer): void {
+    const jobId = record.context.job.id;
+    if (this.#scoring.has(jobId)) return;
+    const max = prepared.view.maxConcurrentOffers;
+    const room = max - (this.#jobOffers.get(jobId)?.size ?? 0);
+    const view = this.#jobView(record);
+    const candidates: WorkerView[] = [];
+    if (room > 0)
+      for (const worker of workerViews(this.#queueWorkers.get(queueId)))
+        if (isEligible(worker, view, prepared.view.bypassSelectors)) candidates.push(worker);
+    if (candidates.length === 0) return this.#parkIfFull(jobId, queueId, max);
+    const generation = ++this.#scoringGeneration;
+    this.#scoring.set(jobId, generation);
+    const supervisor = this.supervisors.get(queueId)!;
+    if (!supervisor.getSnapshot().context.index.isParked(jobId)) this.#sendQueue(supervisor, { type: 'queue.park', jobId });
+    const { etag, enqueueSeq } = record;
+    scorer
+      .score(view, candidates)
+      .then(async (scores) => {
+        if (!this.#stopped) await this.command(() => this.#applyScores(jobId, queueId, generation, etag, enqueueSeq, candidates, scores));
+      })
+      .catch(() => {
+        // No caller to answer; a failed commit already stopped the router.
+      });
+  }
+
+  /**
+   * Scores arrived: if the job is still queued where it was, unchanged, offers it to the best of the scored workers
+   * that are still eligible. Otherwise the result is dropped and a job still queued is matched again.
+   */
+  #applyScores(
+    jobId: string,
+    queueId: string,
+    generation: number,
+    etag: string,
+    enqueueSeq: number,
+    scored: readonly WorkerView[],
+    scores: readonly number[],
+  ): void {
+    if (this.#scoring.get(jobId) !== generation) return;
+    this.#scoring.delete(jobId);
+    const record = this.jobs.get(jobId);
+    const supervisor = this.supervisors.get(queueId);
+    const prepared = this.policyOf(queueId);
+    if (!record || record.status !== 'queued' || record.context.job.queueId !== queueId) return;
+    if (!supervisor?.getSnapshot().context.index.get(jobId) || !prepared) return;
+    if (record.etag !== etag || record.enqueueSeq !== enqueueSeq || prepared.asyncScorer === undefined) {
+      this.#jobsToMatch.add(jobId);
+      return;
+    }
+    const max = prepared.view.maxConcurrentOffers;
+    const room = max - (this.#jobOffers.get(jobId)?.size ?? 0);
+    const scoreOf = new Map<string, number>();
+    scored.forEach((worker, i) => scoreOf.set(worker.id, scores[i] ?? Number.NaN));
+    const current: WorkerView[] = [];
+    for (const { id } of scored) {
+      const worker = this.workerContext(id);
+      if (worker && worker.usedCapacity < worker.capacity) current.push(worker);
+    }
+    const view = this.#jobView(record);
+    const received: WorkerScorer = { score: (_job, workers) => workers.map((worker) => scoreOf.get(worker.id) ?? Number.NaN) };
+    const { workers } = rankWorkers(view, current, { ...prepared.view, scorer: received }, undefined, room);
+    const offered = new Set<string>();
+    for (const worker of workers) if (this.#issueOffer(record, worker.id, queueId, prepared.policy)) offered.add(worker.id);
+    // Scored workers passed over may take other jobs; workers that became free meanwhile were not scored yet.
+    for (const worker of current) if (!offered.has(worker.id)) this.#workersToMatch.add(worker.id);
+    this.#parkIfFull(jobId, queueId, max);
+    if (offered.size < room) {
+      for (const worker of workerViews(this.#queueWorkers.get(queueId)))
+        if (!scoreOf.has(worker.id) && isEligible(worker, view, prepared.view.bypassSelectors)) {
+          this.#jobsToMatch.add(jobId);
+          break;
+        }
     }
   }
 
@@ -904,6 +995,7 @@ export class Engine {
 
   /** Stops timers and actors; the store is closed by its owner. */
   stop(): void {
+    this.#stopped = true;
     this.deadlines.stop();
     for (const actor of [...this.#liveJobs.values(), ...this.workers.values(), ...this.offers.values(), ...this.supervisors.values()])
       actor.stop();

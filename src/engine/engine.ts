@@ -25,6 +25,7 @@ import { DeadlineHeap } from './deadline-heap.ts';
 import { EventFactory, type PendingEvent } from './event-data.ts';
 import { EventLog } from './event-log.ts';
 import { WaitEstimator } from './wait-estimator.ts';
+import { WorkerPools } from './worker-pools.ts';
 import { toIso } from '../time.ts';
 
 export type JobActor = Actor<typeof jobMachine>;
@@ -137,11 +138,8 @@ export class Engine {
   /** Live offers per job: offer id → worker id. */
   readonly #jobOffers = new Map<string, Map<string, string>>();
   /** Registered workers per queue, the candidates for a new job. */
-  readonly #queueWorkers = new Map<string, Set<WorkerActor>>();
-  /** Registered workers with nothing reserved, per queue, in the order they became idle. */
-  readonly #idleWorkers = new Map<string, Set<WorkerActor>>();
-  /** The latest `availableSince` appended to each idle set. */
-  readonly #idleTails = new Map<string, number>();
+  /** Registered and idle workers per queue, the candidates for new jobs. */
+  readonly #pools = new WorkerPools();
   readonly #preparedPolicies = new Map<string, PreparedPolicy>();
   /** Jobs whose asynchronous scoring is under way: job id → generation of that scoring. */
   readonly #scoring = new Map<string, number>();
@@ -519,7 +517,7 @@ export class Engine {
     actor.start();
     const context = actor.getSnapshot().context;
     this.workers.set(context.id, actor);
-    this.#reindexWorker(actor, undefined, context);
+    this.#pools.update(actor, undefined, context);
     return actor;
   }
 
@@ -532,7 +530,7 @@ export class Engine {
     const { context: after, value: to } = actor.getSnapshot();
     if (after === before) return after;
     this.#recordTransition('worker', workerId, from, to, event.type);
-    this.#reindexWorker(actor, before, after);
+    this.#pools.update(actor, before, after);
     this.workerVersions.set(workerId, this.nextVersion());
     this.touch('worker', workerId);
     // Reserving only takes capacity away, so it cannot make a new match possible; everything else may.
@@ -543,68 +541,16 @@ export class Engine {
   deleteWorker(workerId: string): void {
     const actor = this.workers.get(workerId);
     if (!actor) return;
-    this.#reindexWorker(actor, actor.getSnapshot().context, undefined);
+    this.#pools.update(actor, actor.getSnapshot().context, undefined);
     actor.stop();
     this.workers.delete(workerId);
     this.workerVersions.delete(workerId);
     this.forget('worker', workerId);
   }
 
-  /**
-   * Keeps two sets per queue: registered workers (the candidates for a new job) and, among them, idle ones in the
-   * order they became idle. A worker moves only when its membership changes, so the idle set stays ordered by
-   * `availableSince` — which lets longest-idle distribution stop at the first eligible idle workers.
-   */
-  #reindexWorker(actor: WorkerActor, before: WorkerContext | undefined, after: WorkerContext | undefined): void {
-    this.#moveMembership(this.#queueWorkers, actor, before?.active ? before.queues : undefined, after?.active ? after.queues : undefined);
-    // Idle means holding nothing at all: a job on a channel that costs nothing still makes its worker busy.
-    const idleQueues = (context: WorkerContext | undefined) =>
-      context?.active && context.capacity > 0 && context.offerCount === 0 && isEmpty(context.assignments)
-        ? context.queues
-        : undefined;
-    const joined = this.#moveMembership(this.#idleWorkers, actor, idleQueues(before), idleQueues(after));
-    // A worker usually becomes idle now, after every other idle worker; one that joins a queue while already idle
-    // may have been idle for longer, and then that queue's order is restored.
-    for (const queueId of joined) {
-      const since = after!.availableSince;
-      const tail = this.#idleTails.get(queueId) ?? -Infinity;
-      if (since >= tail) this.#idleTails.set(queueId, since);
-      else this.#sortIdle(queueId);
-    }
-  }
-
-  #sortIdle(queueId: string): void {
-    const set = this.#idleWorkers.get(queueId);
-    if (!set) return;
-    const sorted = [...set].sort((a, b) => a.getSnapshot().context.availableSince - b.getSnapshot().context.availableSince);
-    set.clear();
-    for (const actor of sorted) set.add(actor);
-    this.#idleTails.set(queueId, sorted.at(-1)?.getSnapshot().context.availableSince ?? -Infinity);
-  }
-
-  /** Moves `actor` from the sets of `from` to those of `to`; returns the queues whose set it joined. */
-  #moveMembership(
-    sets: Map<string, Set<WorkerActor>>,
-    actor: WorkerActor,
-    from: ReadonlySet<string> | undefined,
-    to: ReadonlySet<string> | undefined,
-  ): string[] {
-    if (from === to) return [];
-    for (const queueId of from ?? EMPTY_SET) if (!to?.has(queueId)) sets.get(queueId)?.delete(actor);
-    const joined: string[] = [];
-    for (const queueId of to ?? EMPTY_SET) {
-      if (from?.has(queueId)) continue;
-      let set = sets.get(queueId);
-      if (!set) sets.set(queueId, (set = new Set()));
-      set.add(actor);
-      joined.push(queueId);
-    }
-    return joined;
-  }
-
   /** Asks for matching of everything a queue could now dispatch (its policy or registration changed). */
   matchQueue(queueId: string): void {
-    for (const actor of this.#queueWorkers.get(queueId) ?? []) this.#workersToMatch.add(actor.getSnapshot().context.id);
+    for (const actor of this.#pools.registered(queueId) ?? []) this.#workersToMatch.add(actor.getSnapshot().context.id);
   }
 
   matchJob(jobId: string): void {
@@ -669,7 +615,7 @@ export class Engine {
       const view = this.#jobView(record);
       const candidates =
         (prepared.view.kind === 'longestIdle' ? this.#longestIdlePrefix(view, queueId, prepared.view, room) : undefined) ??
-        workerViews(this.#queueWorkers.get(queueId));
+        workerViews(this.#pools.registered(queueId));
       const { workers, cursor } = rankWorkers(view, candidates, prepared.view, supervisor.getSnapshot().context.roundRobinCursor, room);
       for (const worker of workers) this.#issueOffer(record, worker.id, queueId, prepared.policy);
       if (workers.length > 0 && prepared.view.kind === 'roundRobin') this.#sendQueue(supervisor, { type: 'queue.offered', cursor });
@@ -715,7 +661,7 @@ export class Engine {
     const view = this.#jobView(record);
     const candidates: WorkerView[] = [];
     if (room > 0)
-      for (const worker of workerViews(this.#queueWorkers.get(queueId)))
+      for (const worker of workerViews(this.#pools.registered(queueId)))
         if (isEligible(worker, view, prepared.view.bypassSelectors)) candidates.push(worker);
     if (candidates.length === 0) return this.#parkIfFull(jobId, queueId, max);
     const generation = ++this.#scoringGeneration;
@@ -775,7 +721,7 @@ export class Engine {
     for (const worker of current) if (!offered.has(worker.id)) this.#workersToMatch.add(worker.id);
     this.#parkIfFull(jobId, queueId, max);
     if (offered.size < room) {
-      for (const worker of workerViews(this.#queueWorkers.get(queueId)))
+      for (const worker of workerViews(this.#pools.registered(queueId)))
         if (!scoreOf.has(worker.id) && isEligible(worker, view, prepared.view.bypassSelectors)) {
           this.#jobsToMatch.add(jobId);
           break;
@@ -791,7 +737,7 @@ export class Engine {
   #longestIdlePrefix(job: JobView, queueId: string, policy: DistributionView, room: number): WorkerView[] | undefined {
     const prefix: WorkerView[] = [];
     let cutoff = Infinity;
-    for (const actor of this.#idleWorkers.get(queueId) ?? []) {
+    for (const actor of this.#pools.idle(queueId)) {
       const worker = actor.getSnapshot().context;
       if (worker.availableSince > cutoff) return prefix;
       if (!isEligible(worker, job, policy.bypassSelectors)) continue;
@@ -1000,11 +946,6 @@ export class Engine {
     for (const actor of [...this.#liveJobs.values(), ...this.workers.values(), ...this.offers.values(), ...this.supervisors.values()])
       actor.stop();
   }
-}
-
-function isEmpty(record: object): boolean {
-  for (const _key in record) return false;
-  return true;
 }
 
 /** Requested and attached selectors that are still in force. */

@@ -14,6 +14,14 @@ const chatWorker = (capacity: number, cost: number, queues: readonly string[]): 
   availableForOffers: true,
   maxConcurrentOffers: undefined,
 });
+/** Capacity 1, voice and chat both free of cost. */
+const freeWorker = (queues: readonly string[]): WorkerConfig => ({
+  ...chatWorker(1, 0, queues),
+  channels: [
+    { channelId: 'voice', capacityCostPerJob: 0 },
+    { channelId: 'chat', capacityCostPerJob: 0 },
+  ],
+});
 const chatJob: Op = { kind: 'createJob', queue: 0, channel: 'chat', priority: 0, selectors: [], matching: 'queueAndMatch' };
 
 export interface PinnedCase {
@@ -50,12 +58,32 @@ export const pinnedCases: readonly PinnedCase[] = [
     ops: [{ kind: 'advance', ms: 1 }, chatJob, { kind: 'decline', pick: 0, retryAfterMs: undefined }, { kind: 'restart' }, { kind: 'accept', pick: 0 }],
   },
   {
-    bug: 'seed -470819146, engine (not fixed here): the longest-idle shortcut offers a job costing 0 to a worker of capacity 0',
+    bug: 'seed -470819146: the longest-idle shortcut offered a job costing 0 to a worker of capacity 0',
     setup: {
       policies: [longestIdle, single, single],
       queuePolicies: [0, 0],
       workers: [{ ...chatWorker(0, 0, ['q0']), channels: [{ channelId: 'voice', capacityCostPerJob: 0 }] }],
     },
     ops: [voiceJob],
+  },
+  {
+    bug: 'seed 1120535059: with jobs on free channels, the longest-idle shortcut and the full ranking disagreed on who is idle',
+    setup: {
+      policies: [longestIdle, single, single],
+      queuePolicies: [0, 0],
+      workers: [
+        { ...freeWorker(['q1']), availableForOffers: false },
+        freeWorker(['q1']),
+        { ...chatWorker(1, 0, ['q0']) },
+      ],
+    },
+    ops: [
+      { kind: 'createJob', queue: 0, channel: 'voice', priority: 0, selectors: [], matching: 'queueAndMatch' },
+      { kind: 'upsertWorker', worker: 0, config: freeWorker(['q1']) },
+      { kind: 'createJob', queue: 1, channel: 'voice', priority: 0, selectors: [], matching: 'queueAndMatch' },
+      { kind: 'createJob', queue: 1, channel: 'voice', priority: 0, selectors: [], matching: 'queueAndMatch' },
+      { kind: 'setAvailable', worker: 0, available: false },
+      { kind: 'close', pick: 0, closeAfterMs: undefined },
+    ],
   },
 ];

@@ -933,10 +933,10 @@ export class Engine {
   }
 
   /** Remembers when a queue dispatched a job, for wait-time estimates. */
-  recordDispatch(queueId: string, waitedMs: number): void {
+  recordDispatch(queueId: string): void {
     let estimator = this.waitEstimators.get(queueId);
     if (!estimator) this.waitEstimators.set(queueId, (estimator = new WaitEstimator()));
-    estimator.record(this.now(), waitedMs);
+    estimator.record(this.now());
   }
 
   /** Stops timers and actors; the store is closed by its owner. */

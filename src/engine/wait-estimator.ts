@@ -9,7 +9,7 @@ const WINDOW = 100;
 export class WaitEstimator {
   readonly #times: number[] = [];
 
-  record(at: number, _waitedMs: number): void {
+  record(at: number): void {
     this.#times.push(at);
     if (this.#times.length > WINDOW) this.#times.shift();
   }

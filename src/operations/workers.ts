@@ -202,7 +202,7 @@ export function acceptJobOffer(engine: Engine, workerId: string, offerId: string
     const record = engine.sendJob(jobId, { type: 'job.assign', assignmentId, workerId, at });
     engine.dequeue(jobId, queueId);
     const job = record.context.job;
-    engine.recordDispatch(queueId, job.enqueuedAt ? at - Date.parse(job.enqueuedAt) : 0);
+    engine.recordDispatch(queueId);
     engine.emit(
       engine.events.worker('RouterWorkerOfferAccepted', workerId, job, {
         queueId,

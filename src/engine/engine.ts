@@ -26,6 +26,8 @@ import { EventFactory, type PendingEvent } from './event-data.ts';
 import { EventLog } from './event-log.ts';
 import { WaitEstimator } from './wait-estimator.ts';
 import { WorkerPools } from './worker-pools.ts';
+import { CommitPipeline, type TransitionListener } from './commit-pipeline.ts';
+
 import { toIso } from '../time.ts';
 
 export type JobActor = Actor<typeof jobMachine>;
@@ -76,16 +78,6 @@ interface PreparedPolicy {
   readonly asyncScorer?: AsyncWorkerScorer | undefined;
 }
 
-/** A state change of one actor, for live state-chart views. */
-export interface Transition {
-  readonly actor: { readonly kind: 'job' | 'offer' | 'worker' | 'queue'; readonly id: string };
-  /** `null` when the actor was just created. */
-  readonly from: string | null;
-  readonly to: string;
-  readonly event: string;
-}
-
-export type TransitionListener = (transition: Transition) => void;
 
 /** How an offer ended, kept for a while so a late accept or decline is answered precisely. */
 type OfferOutcome = 'accepted' | 'declined' | 'expired' | 'revoked';
@@ -137,9 +129,9 @@ export class Engine {
   readonly #liveJobs = new Map<string, JobActor>();
   /** Live offers per job: offer id → worker id. */
   readonly #jobOffers = new Map<string, Map<string, string>>();
-  /** Registered workers per queue, the candidates for a new job. */
   /** Registered and idle workers per queue, the candidates for new jobs. */
   readonly #pools = new WorkerPools();
+  readonly #pipeline: CommitPipeline;
   readonly #preparedPolicies = new Map<string, PreparedPolicy>();
   /** Jobs whose asynchronous scoring is under way: job id → generation of that scoring. */
   readonly #scoring = new Map<string, number>();
@@ -155,14 +147,6 @@ export class Engine {
   /** Jobs each worker has declined, so re-registration clears them without scanning every job. */
   readonly #declinedBy = new Map<string, Set<string>>();
   readonly #workersToMatch = new Set<string>();
-  readonly #dirty = new Map<string, { kind: DocumentKind; id: string }>();
-  readonly #deleted = new Map<string, { kind: DocumentKind; id: string }>();
-  #pendingEvents: PendingEvent[] = [];
-  readonly #transitionListeners = new Set<TransitionListener>();
-  #pendingTransitions: Transition[] = [];
-  #batch: Promise<void> | undefined;
-  #committing: Promise<void> = Promise.resolve();
-  #failure: Error | undefined;
 
   /** Called for each deadline key prefix (`offer`, `retry`, `close`, …) when it is due. */
   readonly #deadlineHandlers = new Map<string, (rest: string, at: number) => void>();
@@ -178,6 +162,7 @@ export class Engine {
     this.random = options.random ?? Math.random;
     this.events = new EventFactory(this.newId, () => this.clock.now());
     this.log = new EventLog(this.store, lastSequenceNumber);
+    this.#pipeline = new CommitPipeline(this.store, this.log, (kind, id) => this.#document(kind, id));
     this.deadlines = new DeadlineHeap(this.clock, (key, at) => this.#onDeadline(key, at));
     this.onDeadline('offer', (offerId, at) => this.expireOffer(offerId, at));
     this.onDeadline('retry', (key) => this.#retryDecline(key));
@@ -200,79 +185,31 @@ export class Engine {
    * and events is committed.
    */
   async command<T>(apply: () => T): Promise<T> {
-    if (this.#failure) throw new RouterError('InternalError', 'the router stopped after a failed commit');
+    if (this.#pipeline.failure) throw new RouterError('InternalError', 'the router stopped after a failed commit');
     const result = apply();
     this.drainMatching();
     this.#passivateIdleJobs();
-    await this.#scheduleCommit();
+    await this.#pipeline.whenCommitted();
     return result;
   }
 
   /** Marks a document as changed in this tick. */
   touch(kind: DocumentKind, id: string): void {
-    const key = `${kind}:${id}`;
-    this.#deleted.delete(key);
-    this.#dirty.set(key, { kind, id });
+    this.#pipeline.touch(kind, id);
   }
 
   /** Marks a document as deleted in this tick. */
   forget(kind: DocumentKind, id: string): void {
-    const key = `${kind}:${id}`;
-    this.#dirty.delete(key);
-    this.#deleted.set(key, { kind, id });
+    this.#pipeline.forget(kind, id);
   }
 
   emit(event: PendingEvent): void {
-    this.#pendingEvents.push(event);
+    this.#pipeline.emit(event);
   }
 
-  #scheduleCommit(): Promise<void> {
-    if (this.#batch) return this.#batch;
-    const batch = new Promise<void>((resolve, reject) => {
-      const run = () => {
-        this.#batch = undefined;
-        this.#committing = this.#committing.then(() => this.#commit()).then(resolve, reject);
-      };
-      if (this.store.flushTiming === 'microtask') queueMicrotask(run);
-      else setImmediate(run);
-    });
-    this.#batch = batch;
-    return batch;
-  }
-
-  async #commit(): Promise<void> {
-    const puts = [...this.#dirty.values()].map(({ kind, id }) => ({ kind, id, doc: this.#document(kind, id) }));
-    const deletes = [...this.#deleted.values()];
-    const events = this.log.number(this.#pendingEvents);
-    this.#dirty.clear();
-    this.#deleted.clear();
-    this.#pendingEvents = [];
-    if (puts.length === 0 && deletes.length === 0 && events.length === 0) return;
-    try {
-      await this.store.commit({ puts, deletes, events });
-    } catch (cause) {
-      // Memory now holds changes the store does not: stop taking commands rather than acknowledge anything more.
-      this.#failure = cause instanceof Error ? cause : new Error(String(cause));
-      throw new RouterError('InternalError', 'the store failed to commit; nothing in this batch was acknowledged');
-    }
-    this.log.publish(events);
-    const transitions = this.#pendingTransitions;
-    this.#pendingTransitions = [];
-    for (const transition of transitions) for (const listener of this.#transitionListeners) listener(transition);
-  }
-
-  /**
-   * Every state change of job, offer, worker and queue actors, delivered after the commit that holds it. Nothing is
-   * recorded while nobody listens (DESIGN rule 6: inspection costs only while someone watches).
-   */
+  /** Every actor's state change, after the commit that holds it (see `CommitPipeline.onTransition`). */
   onTransition(listener: TransitionListener): () => void {
-    this.#transitionListeners.add(listener);
-    return () => this.#transitionListeners.delete(listener);
-  }
-
-  #recordTransition(kind: Transition['actor']['kind'], id: string, from: string | null, to: string, event: string): void {
-    if (this.#transitionListeners.size === 0 || from === to) return;
-    this.#pendingTransitions.push({ actor: { kind, id }, from, to, event });
+    return this.#pipeline.onTransition(listener);
   }
 
   #document(kind: DocumentKind, id: string): unknown {
@@ -319,7 +256,7 @@ export class Engine {
   createJob(job: JobData): JobRecord {
     const actor = createActor(jobMachine, { input: { job } }).start();
     this.#liveJobs.set(job.id, actor);
-    this.#recordTransition('job', job.id, null, 'created', 'job.create');
+    this.#pipeline.recordTransition('job', job.id, null, 'created', 'job.create');
     return this.#syncJob(job.id, actor, 0);
   }
 
@@ -334,7 +271,7 @@ export class Engine {
     const from = actor.getSnapshot().value;
     actor.send(event);
     const record = this.#syncJob(jobId, actor, enqueueSeq ?? this.jobs.get(jobId)?.enqueueSeq ?? 0);
-    this.#recordTransition('job', jobId, from, record.status, event.type);
+    this.#pipeline.recordTransition('job', jobId, from, record.status, event.type);
     this.#mayPassivate.add(jobId);
     return record;
   }
@@ -468,7 +405,7 @@ export class Engine {
   #sendQueue(supervisor: QueueActor, event: Parameters<QueueActor['send']>[0]): void {
     const from = supervisor.getSnapshot().value;
     supervisor.send(event);
-    this.#recordTransition('queue', supervisor.getSnapshot().context.queueId, from, supervisor.getSnapshot().value, event.type);
+    this.#pipeline.recordTransition('queue', supervisor.getSnapshot().context.queueId, from, supervisor.getSnapshot().value, event.type);
   }
 
   #indexEntry(record: JobRecord, enqueueSeq: number): IndexEntry {
@@ -529,7 +466,7 @@ export class Engine {
     actor.send(event);
     const { context: after, value: to } = actor.getSnapshot();
     if (after === before) return after;
-    this.#recordTransition('worker', workerId, from, to, event.type);
+    this.#pipeline.recordTransition('worker', workerId, from, to, event.type);
     this.#pools.update(actor, before, after);
     this.workerVersions.set(workerId, this.nextVersion());
     this.touch('worker', workerId);
@@ -824,7 +761,7 @@ export class Engine {
   #startOffer(input: Omit<OfferContext, 'endedAt' | 'retryOfferAt'>): void {
     const actor = createActor(offerMachine, { input }).start();
     this.offers.set(input.offerId, actor);
-    this.#recordTransition('offer', input.offerId, null, 'issued', 'offer.issue');
+    this.#pipeline.recordTransition('offer', input.offerId, null, 'issued', 'offer.issue');
     let jobOffers = this.#jobOffers.get(input.jobId);
     if (!jobOffers) this.#jobOffers.set(input.jobId, (jobOffers = new Map()));
     jobOffers.set(input.offerId, input.workerId);
@@ -849,7 +786,7 @@ export class Engine {
     const type = outcome === 'declined' ? 'offer.decline' : outcome === 'expired' ? 'offer.expire' : 'offer.revoke';
     actor.send(type === 'offer.decline' ? { type, at, retryOfferAt } : { type, at });
     if (actor.getSnapshot().status !== 'done') return undefined;
-    this.#recordTransition('offer', offerId, 'issued', outcome, type);
+    this.#pipeline.recordTransition('offer', offerId, 'issued', outcome, type);
     const offer = actor.getSnapshot().context;
     this.#forgetOffer(offer, outcome);
     this.sendWorker(offer.workerId, { type: 'worker.offerEnded', offerId, at });
@@ -870,7 +807,7 @@ export class Engine {
   acceptOffer(offerId: string, at: number): OfferContext {
     const actor = this.offers.get(offerId)!;
     actor.send({ type: 'offer.accept', at });
-    this.#recordTransition('offer', offerId, 'issued', 'accepted', 'offer.accept');
+    this.#pipeline.recordTransition('offer', offerId, 'issued', 'accepted', 'offer.accept');
     const offer = actor.getSnapshot().context;
     this.#forgetOffer(offer, 'accepted');
     return offer;

@@ -1,0 +1,113 @@
+import { RouterError } from '../errors.ts';
+import type { DocumentKind, Store } from '../store/store.ts';
+import type { PendingEvent } from './event-data.ts';
+import type { EventLog } from './event-log.ts';
+
+/** A state change of one actor, for live state-chart views. */
+export interface Transition {
+  readonly actor: { readonly kind: 'job' | 'offer' | 'worker' | 'queue'; readonly id: string };
+  /** `null` when the actor was just created. */
+  readonly from: string | null;
+  readonly to: string;
+  readonly event: string;
+}
+
+export type TransitionListener = (transition: Transition) => void;
+
+/**
+ * Collects what the commands of one tick change — documents, events, transitions — and writes it to the store in one
+ * batch (group commit). Events are numbered and published, and transitions delivered, only after the store has the
+ * batch, so nobody observes what could still be lost.
+ */
+export class CommitPipeline {
+  readonly #store: Store;
+  readonly #log: EventLog;
+  /** Reads a document's current form when its batch is written. */
+  readonly #document: (kind: DocumentKind, id: string) => unknown;
+  readonly #dirty = new Map<string, { kind: DocumentKind; id: string }>();
+  readonly #deleted = new Map<string, { kind: DocumentKind; id: string }>();
+  #events: PendingEvent[] = [];
+  readonly #transitionListeners = new Set<TransitionListener>();
+  #transitions: Transition[] = [];
+  #batch: Promise<void> | undefined;
+  #committing: Promise<void> = Promise.resolve();
+  #failure: Error | undefined;
+
+  constructor(store: Store, log: EventLog, document: (kind: DocumentKind, id: string) => unknown) {
+    this.#store = store;
+    this.#log = log;
+    this.#document = document;
+  }
+
+  /** Set once a commit failed: memory then holds changes the store does not, and no command may be acknowledged. */
+  get failure(): Error | undefined {
+    return this.#failure;
+  }
+
+  /** Marks a document as changed in this tick. */
+  touch(kind: DocumentKind, id: string): void {
+    const key = `${kind}:${id}`;
+    this.#deleted.delete(key);
+    this.#dirty.set(key, { kind, id });
+  }
+
+  /** Marks a document as deleted in this tick. */
+  forget(kind: DocumentKind, id: string): void {
+    const key = `${kind}:${id}`;
+    this.#dirty.delete(key);
+    this.#deleted.set(key, { kind, id });
+  }
+
+  emit(event: PendingEvent): void {
+    this.#events.push(event);
+  }
+
+  /**
+   * Every state change of job, offer, worker and queue actors, delivered after the commit that holds it. Nothing is
+   * recorded while nobody listens (DESIGN rule 6: inspection costs only while someone watches).
+   */
+  onTransition(listener: TransitionListener): () => void {
+    this.#transitionListeners.add(listener);
+    return () => this.#transitionListeners.delete(listener);
+  }
+
+  recordTransition(kind: Transition['actor']['kind'], id: string, from: string | null, to: string, event: string): void {
+    if (this.#transitionListeners.size === 0 || from === to) return;
+    this.#transitions.push({ actor: { kind, id }, from, to, event });
+  }
+
+  /** Settles when everything recorded so far is committed. Commands of the same tick share one batch. */
+  whenCommitted(): Promise<void> {
+    if (this.#batch) return this.#batch;
+    const batch = new Promise<void>((resolve, reject) => {
+      const run = () => {
+        this.#batch = undefined;
+        this.#committing = this.#committing.then(() => this.#commit()).then(resolve, reject);
+      };
+      if (this.#store.flushTiming === 'microtask') queueMicrotask(run);
+      else setImmediate(run);
+    });
+    this.#batch = batch;
+    return batch;
+  }
+
+  async #commit(): Promise<void> {
+    const puts = [...this.#dirty.values()].map(({ kind, id }) => ({ kind, id, doc: this.#document(kind, id) }));
+    const deletes = [...this.#deleted.values()];
+    const events = this.#log.number(this.#events);
+    this.#dirty.clear();
+    this.#deleted.clear();
+    this.#events = [];
+    if (puts.length === 0 && deletes.length === 0 && events.length === 0) return;
+    try {
+      await this.#store.commit({ puts, deletes, events });
+    } catch (cause) {
+      this.#failure = cause instanceof Error ? cause : new Error(String(cause));
+      throw new RouterError('InternalError', 'the store failed to commit; nothing in this batch was acknowledged');
+    }
+    this.#log.publish(events);
+    const transitions = this.#transitions;
+    this.#transitions = [];
+    for (const transition of transitions) for (const listener of this.#transitionListeners) listener(transition);
+  }
+}

@@ -27,7 +27,6 @@ import { EventLog } from './event-log.ts';
 import { WaitEstimator } from './wait-estimator.ts';
 import { WorkerPools } from './worker-pools.ts';
 import { CommitPipeline, type TransitionListener } from './commit-pipeline.ts';
-
 import { toIso } from '../time.ts';
 
 export type JobActor = Actor<typeof jobMachine>;

@@ -1,4 +1,3 @@
-import { toIso } from '../time.ts';
 import type { JobData, JobEvent } from '../../machines/job.machine.ts';
 import type { Engine, JobRecord } from '../engine/engine.ts';
 import { eventSelector, eventStatus } from '../engine/event-data.ts';
@@ -20,6 +19,7 @@ import { armSelectorExpiry, stampSelector } from '../policy/selector-expiry.ts';
 import type { UpsertResult } from './admin.ts';
 import { paginate, where, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
+import { toIso } from '../time.ts';
 
 const TERMINAL: ReadonlySet<RouterJobStatus> = new Set(['closed', 'cancelled']);
 

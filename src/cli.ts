@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ServerConfigError, startServer } from './gateway/server.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
-import { AZURE_JOB_ROUTER_RATE_LIMIT } from './gateway/rate-limit.ts';
+import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './gateway/rate-limit.ts';
 import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
 import { createWsGateway } from './gateway/ws/gateway.ts';
 import { Router } from './router.ts';
@@ -71,15 +71,21 @@ function serveConfig(values: Record<string, string | boolean | undefined>, env: 
 async function serve(config: ServeConfig): Promise<void> {
   const wsOptions = wsOptionsFromEnvironment(process.env);
   const router = await Router.open();
-  const gateway = createWsGateway({ router, accessKey: config.accessKey, now: () => router.engine.now(), ...wsOptions });
+  // One budget per client across REST and WebSocket. The limit is stated per 10 s, as Azure states it; the bucket
+  // refills evenly over that window.
+  const rateLimiter = new RateLimiter({
+    capacity: config.rateLimit,
+    refillPerSecond: config.rateLimit / 10,
+    now: () => router.engine.now(),
+  });
+  const gateway = createWsGateway({ router, accessKey: config.accessKey, rateLimiter, now: () => router.engine.now(), ...wsOptions });
   const server = await startServer({
     router,
     port: config.port,
     host: config.host,
     accessKey: config.accessKey,
     maxBodyBytes: config.maxBodyBytes,
-    // The limit is stated per 10 s, as Azure states it; the bucket refills evenly over that window.
-    rateLimit: { capacity: config.rateLimit, refillPerSecond: config.rateLimit / 10 },
+    rateLimiter,
     log: (message) => process.stderr.write(`${message}\n`),
     onUpgrade: gateway.handleUpgrade,
   }).catch(async (error: unknown) => {

@@ -4,6 +4,14 @@
  * @module
  */
 
+/**
+ * Whose budget a request is charged to: a worker token's worker, otherwise the remote address. REST and WebSocket
+ * use the same key, so a client cannot double its rate by using both.
+ */
+export function rateKey(principal: { readonly kind: string; readonly workerId?: string } | undefined, remoteAddress: string | undefined): string {
+  return principal?.kind === 'worker' && principal.workerId !== undefined ? `worker:${principal.workerId}` : `address:${remoteAddress}`;
+}
+
 /** Options of {@link RateLimiter}. */
 export interface RateLimiterOptions {
   /** Largest burst: a bucket holds at most this many requests. A positive integer. */

@@ -29,6 +29,8 @@ export interface ServerOptions {
   readonly maxBodyBytes?: number | undefined;
   /** Per-client request rate; default Azure's 1000 requests per 10 s. */
   readonly rateLimit?: RateLimit | undefined;
+  /** A limiter shared with the WebSocket gateway; when given, `rateLimit` is not used. */
+  readonly rateLimiter?: RateLimiter | undefined;
   /** Receives unexpected faults with their stack; default `console.error`. */
   readonly log?: ((message: string) => void) | undefined;
   /**
@@ -77,7 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     router: options.router,
     accessKey,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    rateLimiter: new RateLimiter({ ...(options.rateLimit ?? AZURE_JOB_ROUTER_RATE_LIMIT), now }),
+    rateLimiter: options.rateLimiter ?? new RateLimiter({ ...(options.rateLimit ?? AZURE_JOB_ROUTER_RATE_LIMIT), now }),
     now,
     log: options.log ?? ((message) => console.error(message)),
   });

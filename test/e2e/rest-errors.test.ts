@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouterWorker } from '../../src/protocol/worker.schemas.ts';
 import { restClient, urlOf, type Reply, type RestClient } from './support/rest-client.ts';
+import { SwitchboardClient } from '../../src/client/index.ts';
 import { startServerProcess, type ServerProcess } from './support/server-process.ts';
 
 let server: ServerProcess;
@@ -140,6 +141,13 @@ describe('429 Too Many Requests', () => {
       expectError(refused, 429, 'ThrottleLimitExceeded', 'TooManyRequests');
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect((await fetch(new URL('/healthz', limited.url))).status).toBe(200);
+      // The budget is the client's, whichever face it uses: WebSocket requests are refused too.
+      const ws = await SwitchboardClient.connect(`${limited.url.replace(/^http/, 'ws')}/ws`);
+      try {
+        await expect(ws.call('listQueues', {})).rejects.toMatchObject({ code: 'ThrottleLimitExceeded' });
+      } finally {
+        await ws.close();
+      }
     } finally {
       expect(await limited.stop()).toBe(0);
     }

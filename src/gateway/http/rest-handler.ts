@@ -5,7 +5,7 @@ import { isPlainObject } from '../../protocol/merge-patch.ts';
 import type { Router } from '../../router.ts';
 import { authorize } from '../auth/authorize.ts';
 import type { Principal } from '../auth/tokens.ts';
-import type { RateLimiter } from '../rate-limit.ts';
+import { rateKey, type RateLimiter } from '../rate-limit.ts';
 import { requireApiVersion } from './api-version.ts';
 import { authenticate, isLoopbackAddress } from './client-identity.ts';
 import { nextLink } from './next-link.ts';
@@ -66,7 +66,7 @@ async function handle(options: RestHandlerOptions, request: IncomingMessage, res
 
   const principal = identify(options, request, read.body);
   const remote = request.socket.remoteAddress ?? 'unknown';
-  const taken = options.rateLimiter.take(principal?.kind === 'worker' ? `worker:${principal.workerId}` : `address:${remote}`);
+  const taken = options.rateLimiter.take(rateKey(principal, remote));
   if (!taken.ok)
     return sendError(response, new RouterError('ThrottleLimitExceeded', 'too many requests; retry after the Retry-After delay'), {
       'retry-after': String(Math.max(1, Math.ceil(taken.retryAfterMs / 1000))),

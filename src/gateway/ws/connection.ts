@@ -17,6 +17,8 @@ export interface ConnectionLimits {
  */
 export class Connection {
   readonly principal: Principal;
+  /** Whose request budget this connection's requests are charged to. */
+  readonly rateKey: string;
   readonly #socket: WebSocket;
   readonly #limits: ConnectionLimits;
   #alive = true;
@@ -27,9 +29,10 @@ export class Connection {
   readonly #closeHandlers: Array<() => void> = [];
   readonly #closed: Promise<void>;
 
-  constructor(socket: WebSocket, principal: Principal, limits: ConnectionLimits) {
+  constructor(socket: WebSocket, principal: Principal, limits: ConnectionLimits, rateKey: string) {
     this.#socket = socket;
     this.principal = principal;
+    this.rateKey = rateKey;
     this.#limits = limits;
     socket.on('pong', () => {
       this.#alive = true;

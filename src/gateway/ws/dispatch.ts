@@ -4,6 +4,7 @@ import { RouterError, invalidRequestFrom } from '../../errors.ts';
 import { invokeOperation, operationByName } from '../../operations/table.ts';
 import type { Router } from '../../router.ts';
 import { authorize } from '../auth/authorize.ts';
+import type { RateLimiter } from '../rate-limit.ts';
 import type { Connection } from './connection.ts';
 import { gatewayOperations, RequestIdSchema, WsRequestSchema, type RequestId } from './messages.schemas.ts';
 import { subscribe, unsubscribe, type GatewayAnswer } from './subscriptions.ts';
@@ -13,6 +14,8 @@ import type { WorkerSessions } from './worker-sessions.ts';
 export interface DispatchContext {
   readonly router: Router;
   readonly sessions: WorkerSessions;
+  /** Charges each request to its client's budget; absent = no limit. */
+  readonly rateLimiter?: RateLimiter | undefined;
   /** Passed to operations that sign worker tokens. */
   readonly accessKey: string | undefined;
   /** Where faults that are not the client's are reported. */
@@ -52,6 +55,12 @@ export async function dispatch(context: DispatchContext, connection: Connection,
     return;
   }
   const { id, op, args } = envelope.data;
+  const taken = context.rateLimiter?.take(connection.rateKey);
+  if (taken && !taken.ok) {
+    const error = new RouterError('ThrottleLimitExceeded', `too many requests; retry after ${Math.ceil(taken.retryAfterMs)} ms`);
+    connection.send({ id, ok: false, error: error.toBody() });
+    return;
+  }
   try {
     const answer = await run(context, connection, op, args);
     connection.send({ id, ok: true, result: answer.result });

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Router } from '../../router.ts';
+import { rateKey, type RateLimiter } from '../rate-limit.ts';
 import { Connection } from './connection.ts';
 import { dispatch, type DispatchContext } from './dispatch.ts';
 import { authenticateUpgrade } from './upgrade-auth.ts';
@@ -33,6 +34,8 @@ export interface WsGatewayOptions {
   readonly heartbeatMs?: number | undefined;
   /** Requests one connection may have in flight before the gateway stops reading from it. */
   readonly maxInFlight?: number | undefined;
+  /** Charges every request to its client's budget (shared with REST); without one, requests are not rate-limited. */
+  readonly rateLimiter?: RateLimiter | undefined;
   /** Clock for worker-token expiry; default `Date.now`. */
   readonly now?: (() => number) | undefined;
   /** Where faults that are not a client's are reported; default `console.error`. */
@@ -66,6 +69,7 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
     router: options.router,
     sessions,
     accessKey: options.accessKey,
+    rateLimiter: options.rateLimiter,
     logError,
   };
   // Connections are tracked here, with their principal and limits; ws's own set would be a second copy.
@@ -83,7 +87,7 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
       const principal = authenticateUpgrade(request, options.accessKey, now());
       if (principal === undefined) return refuse(socket, '401 Unauthorized');
       server.handleUpgrade(request, socket, head, (websocket) => {
-        const connection = new Connection(websocket, principal, limits);
+        const connection = new Connection(websocket, principal, limits, rateKey(principal, request.socket.remoteAddress));
         connections.add(connection);
         connection.onClose(() => connections.delete(connection));
         // Protocol errors (oversize, bad frames) are reported here after ws has closed the socket itself.

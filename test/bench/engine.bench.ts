@@ -3,6 +3,11 @@
  * object. Run with `--expose-gc` (the npm script does) so heap growth is measured after full collections.
  */
 import { performance } from 'node:perf_hooks';
+import { createActor } from 'xstate';
+import { jobMachine } from '../../machines/job.machine.ts';
+import { offerMachine } from '../../machines/offer.machine.ts';
+import { queueMachine } from '../../machines/queue.machine.ts';
+import { workerMachine } from '../../machines/worker.machine.ts';
 import { Router } from '../../src/router.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 
@@ -87,6 +92,44 @@ async function lifecyclesPerSec(): Promise<number> {
   return total / seconds;
 }
 
+/**
+ * The floor under figure 1: exactly the actor work one lifecycle needs in this design — a job and an offer actor
+ * created, eleven events across job, offer, worker and supervisor — with nothing else. No engine can be faster.
+ */
+function actorFloorPerSec(): number {
+  const config = { queues: ['q'], capacity: 100, labels: {}, tags: {}, channels: [{ channelId: 'chat', capacityCostPerJob: 25 }], availableForOffers: true };
+  const worker = createActor(workerMachine, { input: { id: 'w', at: 0, config: { ...config, availableForOffers: false } } }).start();
+  worker.send({ type: 'worker.configure', at: 0, config });
+  const queue = createActor(queueMachine, { input: { queueId: 'q' } }).start();
+  const template = { channelId: 'chat', queueId: 'q', priority: 1, requestedWorkerSelectors: [], attachedWorkerSelectors: [], labels: {}, tags: {}, notes: [], assignments: {}, matchingMode: { kind: 'queueAndMatch' as const } };
+  const lifecycle = (i: number) => {
+    const jobId = `j${i}`;
+    const offerId = `o${i}`;
+    const assignmentId = `a${i}`;
+    const job = createActor(jobMachine, { input: { job: { ...template, id: jobId } } }).start();
+    job.send({ type: 'job.enqueue', at: 1 });
+    queue.send({ type: 'queue.enqueue', entry: { jobId, priority: 1, enqueueSeq: i, enqueuedAt: 1, expedite: false, channelId: 'chat', selectors: [] } });
+    const held = { offerId, jobId, channelId: 'chat', capacityCost: 25, offeredAt: 1, expiresAt: 100 };
+    worker.send({ type: 'worker.reserve', offer: held });
+    const offer = createActor(offerMachine, { input: { ...held, workerId: 'w', queueId: 'q' } }).start();
+    queue.send({ type: 'queue.park', jobId });
+    offer.send({ type: 'offer.accept', at: 2 });
+    worker.send({ type: 'worker.assign', offerId, assignmentId, at: 2 });
+    job.send({ type: 'job.assign', assignmentId, workerId: 'w', at: 2 });
+    queue.send({ type: 'queue.remove', jobId });
+    job.send({ type: 'job.complete', assignmentId, at: 3 });
+    job.send({ type: 'job.close', assignmentId, at: 4 });
+    worker.send({ type: 'worker.release', assignmentId, at: 4 });
+    job.stop();
+    offer.stop();
+  };
+  for (let i = 0; i < 2_000; i++) lifecycle(i);
+  const total = Math.round(20_000 * scale);
+  const started = performance.now();
+  for (let i = 0; i < total; i++) lifecycle(2_000 + i);
+  return total / ((performance.now() - started) / 1000);
+}
+
 /** Jobs that wait: they ask for a label no worker has, one of `selectorSets` distinct values. */
 async function queueWaitingJobs(router: Router, count: number, selectorSets: number, queues: number): Promise<void> {
   for (let j = 0; j < count; j++) {
@@ -169,7 +212,10 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
   const figures: Record<string, number> = {};
-  if (want('lifecycles')) figures['lifecyclesPerSec'] = Math.round(await lifecyclesPerSec());
+  if (want('lifecycles')) {
+    figures['lifecyclesPerSec'] = Math.round(await lifecyclesPerSec());
+    figures['actorFloorLifecyclesPerSec'] = Math.round(actorFloorPerSec());
+  }
   if (want('latency')) {
     const { p50, p99 } = await offerLatency();
     figures['p50OfferLatencyMs'] = Number(p50.toFixed(4));

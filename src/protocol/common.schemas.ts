@@ -62,8 +62,3 @@ export const resourceMeta = {
   etag: z.string(),
   id: z.string(),
 };
-
-/** `{ value, nextLink? }`: one page of a list. */
-export function pageOf<T extends z.ZodType>(item: T) {
-  return z.object({ value: z.array(item), nextLink: z.string().optional() });
-}

@@ -45,6 +45,24 @@ function sdkSignature(accessKey: string, stringToSign: string): string {
   return createHmac('sha256', Buffer.from(accessKey, 'base64')).update(stringToSign).digest('base64');
 }
 
+/** Verifies a body-less GET sent as `wire` whose signature an SDK computed over `signed` and `host`. */
+function verifySdkSignedGet({ host, wire, signed }: { host: string; wire: string; signed: string }) {
+  const date = SIGNED_AT.toUTCString();
+  const signature = sdkSignature(KEY, `GET\n${signed}\n${date};${host};${sha256Base64('')}`);
+  return verifyHmacRequest({
+    method: 'GET',
+    pathAndQuery: wire,
+    headers: {
+      host,
+      'x-ms-date': date,
+      'x-ms-content-sha256': sha256Base64(''),
+      authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${signature}`,
+    },
+    accessKey: KEY,
+    now: NOW,
+  });
+}
+
 function sha256Base64(text: string): string {
   return createHash('sha256').update(text).digest('base64');
 }
@@ -160,41 +178,13 @@ describe('signRequest → verifyHmacRequest round trip', () => {
   it('accepts the JavaScript SDK signing and sending the port twice (url.host already carries it)', () => {
     // communicationAccessKeyCredentialPolicy.ts builds `${url.host}:${port}` and sets Host to it in Node.
     const doubled = '127.0.0.1:8080:8080';
-    const date = SIGNED_AT.toUTCString();
-    const signature = sdkSignature(KEY, `GET\n${PATH}\n${date};${doubled};${sha256Base64('')}`);
-    const outcome = verifyHmacRequest({
-      method: 'GET',
-      pathAndQuery: PATH,
-      headers: {
-        host: doubled,
-        'x-ms-date': date,
-        'x-ms-content-sha256': sha256Base64(''),
-        authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${signature}`,
-      },
-      accessKey: KEY,
-      now: NOW,
-    });
-    expect(outcome).toEqual({ ok: true });
+    expect(verifySdkSignedGet({ host: doubled, wire: PATH, signed: PATH })).toEqual({ ok: true });
   });
 
   it('accepts the JavaScript SDK signing the query as URLSearchParams re-serializes it', () => {
     const wire = '/routing/jobs?scheduledBefore=2024-05-06T07:00:00Z&queueId=a b&api-version=2023-11-01';
     const signedForm = '/routing/jobs?scheduledBefore=2024-05-06T07%3A00%3A00Z&queueId=a+b&api-version=2023-11-01';
-    const date = SIGNED_AT.toUTCString();
-    const signature = sdkSignature(KEY, `GET\n${signedForm}\n${date};127.0.0.1:8080;${sha256Base64('')}`);
-    const outcome = verifyHmacRequest({
-      method: 'GET',
-      pathAndQuery: wire,
-      headers: {
-        host: '127.0.0.1:8080',
-        'x-ms-date': date,
-        'x-ms-content-sha256': sha256Base64(''),
-        authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${signature}`,
-      },
-      accessKey: KEY,
-      now: NOW,
-    });
-    expect(outcome).toEqual({ ok: true });
+    expect(verifySdkSignedGet({ host: '127.0.0.1:8080', wire, signed: signedForm })).toEqual({ ok: true });
   });
 
   it('uses a 15-minute default window', () => {

@@ -99,6 +99,7 @@ const ENDED_OFFER_MEMORY = 100_000;
 const LIVE_STATUSES: ReadonlySet<RouterJobStatus> = new Set(['assigned', 'completed']);
 
 const EMPTY_SET: ReadonlySet<string> = new Set();
+const NO_OFFERS: ReadonlyMap<string, string> = new Map();
 
 /**
  * The engine: a registry of independent root actors (jobs, workers, offers, one supervisor per queue), the deadline
@@ -723,7 +724,7 @@ export class Engine {
 
   /** Live offers of a job: offer id → worker id. */
   offersOf(jobId: string): ReadonlyMap<string, string> {
-    return this.#jobOffers.get(jobId) ?? new Map();
+    return this.#jobOffers.get(jobId) ?? NO_OFFERS;
   }
 
   /** Reserves the worker's capacity and issues an offer; false when the worker could not take it after all. */

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ServerConfigError, startServer } from './gateway/server.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
@@ -5,11 +6,17 @@ import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './gateway/rate-limit.t
 import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
 import { createWsGateway } from './gateway/ws/gateway.ts';
 import { Router } from './router.ts';
+import { backupDataDir } from './store/sqlite/backup.ts';
+import { DATABASE_FILE } from './store/sqlite/database.ts';
+import { DEFAULT_DATA_DIR, describeStore, openStore, type StoreConfig } from './store/open-store.ts';
+import { StoreError } from './store/store-error.ts';
 
 /**
- * The `switchboard` command. `serve` starts the server on the in-memory store and logs exactly one line saying where
- * it listens; SIGINT and SIGTERM close it cleanly. Exit codes: 0 after a clean shutdown, 1 when the server fails to
- * listen, 2 for a usage or configuration error.
+ * The `switchboard` command. `serve` starts the server on its store (durable SQLite unless `--store memory`) and logs
+ * exactly one line saying where it listens and where its data is; SIGINT and SIGTERM close it cleanly. `backup`
+ * copies a data directory's database while it is served. Exit codes: 0 after a clean shutdown or a finished backup,
+ * 1 when the server fails to listen or its store cannot be opened (the message names the `StoreError` code), 2 for a
+ * usage or configuration error.
  */
 
 const HELP = `Usage: switchboard serve [options]
@@ -25,13 +32,28 @@ Options:
                         With a key, requests must be HMAC-SHA256 signed as by the Azure SDKs (connection string
                         endpoint=http://host:port/;accesskey=<key>) or carry "Authorization: Bearer <key or worker token>".
                         Without one, only loopback clients are served.
+  --store <kind>        sqlite (default): durable, in --data-dir. memory: nothing survives the process (demos,
+                        tests). Env SWITCHBOARD_STORE.
+  --data-dir <dir>      Where the sqlite store keeps switchboard.db and its write-ahead log; created if missing,
+                        used by one server at a time. Env SWITCHBOARD_DATA_DIR. Default ./${DEFAULT_DATA_DIR}.
+  --sync <level>        full (default): an acknowledged change survives power loss (fsync before every answer).
+                        normal: it survives the process being killed, but the last changes before a power loss or
+                        OS crash may be lost. Env SWITCHBOARD_SYNC.
+  --event-retention <n> Newest events kept for replay. Env SWITCHBOARD_EVENT_RETENTION. Default 1000000 (sqlite),
+                        100000 (memory).
+  --event-max-age <age> Also drop events older than this: a number with s, m, h or d (e.g. 7d). Env
+                        SWITCHBOARD_EVENT_MAX_AGE. Default: no age limit.
   --max-body-bytes <n>  Largest request body; larger ones get 413. Env SWITCHBOARD_MAX_BODY_BYTES. Default ${DEFAULT_MAX_BODY_BYTES}.
   --rate-limit <n>      Requests per 10 seconds per client (worker token, else remote address); beyond it 429 with
                         Retry-After. Env SWITCHBOARD_RATE_LIMIT. Default ${AZURE_JOB_ROUTER_RATE_LIMIT.capacity} (Azure's limit).
   -h, --help            Show this help.
 
 ${WS_ENVIRONMENT_HELP}
-State is kept in memory for now: it is lost when the server stops.
+Usage: switchboard backup <file> [--data-dir <dir>]
+
+Copies the sqlite database of <dir> to <file> while a server may be serving from it (SQLite's online backup: a
+consistent copy of one moment). To restore, start a server on a data directory holding that file as
+${DATABASE_FILE}. See docs/storage.md.
 `;
 
 class UsageError extends Error {}
@@ -44,6 +66,7 @@ function positiveInteger(name: string, text: string, allowZero = false): number 
 }
 
 interface ServeConfig {
+  readonly store: StoreConfig;
   readonly port: number;
   readonly host: string;
   readonly accessKey: string | undefined;
@@ -60,6 +83,7 @@ function serveConfig(values: Record<string, string | boolean | undefined>, env: 
   const port = positiveInteger('--port', text('port', 'PORT') ?? '8080', true);
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
   return {
+    store: storeConfig(text),
     port,
     host: text('host', 'HOST') ?? '127.0.0.1',
     accessKey: text('access-key', 'SWITCHBOARD_ACCESS_KEY'),
@@ -68,9 +92,36 @@ function serveConfig(values: Record<string, string | boolean | undefined>, env: 
   };
 }
 
+function storeConfig(text: (option: string, variable: string) => string | undefined): StoreConfig {
+  const kind = text('store', 'SWITCHBOARD_STORE') ?? 'sqlite';
+  const retentionText = text('event-retention', 'SWITCHBOARD_EVENT_RETENTION');
+  const eventRetention = retentionText === undefined ? undefined : positiveInteger('--event-retention', retentionText, true);
+  const ageText = text('event-max-age', 'SWITCHBOARD_EVENT_MAX_AGE');
+  const eventMaxAgeMs = ageText === undefined ? undefined : duration('--event-max-age', ageText);
+  if (kind === 'memory') return { kind, eventRetention, eventMaxAgeMs };
+  if (kind !== 'sqlite') throw new UsageError(`--store must be sqlite or memory, got ${JSON.stringify(kind)}`);
+  const sync = text('sync', 'SWITCHBOARD_SYNC') ?? 'full';
+  if (sync !== 'full' && sync !== 'normal') throw new UsageError(`--sync must be full or normal, got ${JSON.stringify(sync)}`);
+  return { kind, dataDir: text('data-dir', 'SWITCHBOARD_DATA_DIR') ?? DEFAULT_DATA_DIR, sync, eventRetention, eventMaxAgeMs };
+}
+
+const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+function duration(name: string, text: string): number {
+  const match = /^(\d+)([smhd])$/.exec(text);
+  const amount = Number(match?.[1]);
+  if (!match || !Number.isSafeInteger(amount) || amount === 0)
+    throw new UsageError(`${name} must be a positive number followed by s, m, h or d (e.g. 7d), got ${JSON.stringify(text)}`);
+  return amount * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS];
+}
+
 async function serve(config: ServeConfig): Promise<void> {
   const wsOptions = wsOptionsFromEnvironment(process.env);
-  const router = await Router.open();
+  const store = await openStore(config.store);
+  const router = await Router.open({ store }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   // One budget per client across REST and WebSocket. The limit is stated per 10 s, as Azure states it; the bucket
   // refills evenly over that window.
   const rateLimiter = new RateLimiter({
@@ -93,7 +144,7 @@ async function serve(config: ServeConfig): Promise<void> {
     throw error;
   });
   const access = config.accessKey === undefined ? '; no access key, so only loopback clients are accepted' : '; requests must be signed or carry a bearer token';
-  process.stdout.write(`switchboard listening on ${server.url}${access}\n`);
+  process.stdout.write(`switchboard listening on ${server.url}; ${describeStore(config.store)}${access}\n`);
 
   const shutdown = async () => {
     await gateway.close();
@@ -105,6 +156,11 @@ async function serve(config: ServeConfig): Promise<void> {
 }
 
 const OPTIONS = {
+  store: { type: 'string' },
+  'data-dir': { type: 'string' },
+  sync: { type: 'string' },
+  'event-retention': { type: 'string' },
+  'event-max-age': { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
   'access-key': { type: 'string' },
@@ -129,6 +185,13 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
       process.stdout.write(HELP);
       return 0;
     }
+    if (positionals[0] === 'backup') {
+      if (positionals.length !== 2) throw new UsageError('backup takes one argument: the file to write');
+      const dataDir = (typeof values['data-dir'] === 'string' ? values['data-dir'] : process.env['SWITCHBOARD_DATA_DIR']) || DEFAULT_DATA_DIR;
+      const { pages } = await backupDataDir(dataDir, positionals[1]!);
+      process.stdout.write(`switchboard: backed up ${resolve(dataDir)} to ${resolve(positionals[1]!)} (${pages} pages)\n`);
+      return 0;
+    }
     if (positionals.length !== 1 || positionals[0] !== 'serve') throw new UsageError(`unknown command: ${positionals.join(' ') || '(none)'}`);
     await serve(serveConfig(values, process.env));
     return undefined;
@@ -136,6 +199,10 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     if (error instanceof UsageError) {
       process.stderr.write(`switchboard: ${error.message}\nRun \`switchboard --help\` for usage.\n`);
       return 2;
+    }
+    if (error instanceof StoreError) {
+      process.stderr.write(`switchboard: ${error.message} [${error.code}]\n`);
+      return 1;
     }
     if (error instanceof ServerConfigError) {
       process.stderr.write(`switchboard: ${error.message}\n`);

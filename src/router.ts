@@ -1,6 +1,7 @@
 import { createActor } from 'xstate';
 import { queueMachine } from '../machines/queue.machine.ts';
 import type { Clock } from './engine/clock.ts';
+import { decodeDocument, type DecodedDocuments } from './engine/document-codec.ts';
 import { Engine, type JobRecord, type StoredResource, type WorkerRecord } from './engine/engine.ts';
 import type { EventFilter, EventListener, Unsubscribe } from './engine/event-log.ts';
 import {
@@ -33,7 +34,7 @@ import type { DistributionPolicy } from './protocol/distribution-policy.schemas.
 import type { ExceptionPolicy } from './protocol/exception-policy.schemas.ts';
 import type { RouterQueue } from './protocol/queue.schemas.ts';
 import { MemoryStore } from './store/memory-store.ts';
-import type { DocumentKind, Store } from './store/store.ts';
+import type { DocumentKind, Store, StoredState } from './store/store.ts';
 import type { RuleEvaluator } from './rules/rule-evaluator.ts';
 
 export interface RouterOptions {
@@ -75,14 +76,22 @@ export class Router {
     engine.onDeadline('exception', (key, at) => waitTimeDue(engine, key, at));
     watchQueues(engine);
     await engine.command(() => {
-      restore(engine, stored.documents);
+      restore(engine, stored);
       resumePolicies(engine);
     });
     return router;
   }
 
+  /** Reads refuse too once a commit failed: memory may then show changes that were never stored. */
+  #read<T>(read: () => T): T {
+    this.engine.assertServing();
+    return read();
+  }
+
+  /** Stops the router: deadlines and actors first, then what is still being committed is written, then the store closes. */
   async close(): Promise<void> {
     this.engine.stop();
+    await this.engine.flush();
     await this.engine.store.close();
   }
 
@@ -96,13 +105,13 @@ export class Router {
     return upsertAdmin(this.engine, distributionPolicies, distributionPolicyId, body, conditions);
   }
   async getDistributionPolicy(distributionPolicyId: string): Promise<DistributionPolicy> {
-    return getAdmin(this.engine, distributionPolicies, distributionPolicyId);
+    return this.#read(() => getAdmin(this.engine, distributionPolicies, distributionPolicyId));
   }
   deleteDistributionPolicy(distributionPolicyId: string) {
     return deleteAdmin(this.engine, distributionPolicies, distributionPolicyId);
   }
   async listDistributionPolicies(request: PageRequest = {}) {
-    return listAdmin(this.engine, distributionPolicies, request);
+    return this.#read(() => listAdmin(this.engine, distributionPolicies, request));
   }
 
   // Queues
@@ -110,16 +119,16 @@ export class Router {
     return upsertAdmin(this.engine, queues, queueId, body, conditions);
   }
   async getQueue(queueId: string): Promise<RouterQueue> {
-    return getAdmin(this.engine, queues, queueId);
+    return this.#read(() => getAdmin(this.engine, queues, queueId));
   }
   deleteQueue(queueId: string) {
     return deleteAdmin(this.engine, queues, queueId);
   }
   async listQueues(request: PageRequest = {}) {
-    return listAdmin(this.engine, queues, request);
+    return this.#read(() => listAdmin(this.engine, queues, request));
   }
   async getQueueStatistics(queueId: string) {
-    return jobs.getQueueStatistics(this.engine, queueId);
+    return this.#read(() => jobs.getQueueStatistics(this.engine, queueId));
   }
 
   // Classification policies
@@ -127,13 +136,13 @@ export class Router {
     return upsertAdmin(this.engine, classificationPolicies, classificationPolicyId, body, conditions);
   }
   async getClassificationPolicy(classificationPolicyId: string): Promise<ClassificationPolicy> {
-    return getAdmin(this.engine, classificationPolicies, classificationPolicyId);
+    return this.#read(() => getAdmin(this.engine, classificationPolicies, classificationPolicyId));
   }
   deleteClassificationPolicy(classificationPolicyId: string) {
     return deleteAdmin(this.engine, classificationPolicies, classificationPolicyId);
   }
   async listClassificationPolicies(request: PageRequest = {}) {
-    return listAdmin(this.engine, classificationPolicies, request);
+    return this.#read(() => listAdmin(this.engine, classificationPolicies, request));
   }
 
   // Exception policies
@@ -141,13 +150,13 @@ export class Router {
     return upsertAdmin(this.engine, exceptionPolicies, exceptionPolicyId, body, conditions);
   }
   async getExceptionPolicy(exceptionPolicyId: string): Promise<ExceptionPolicy> {
-    return getAdmin(this.engine, exceptionPolicies, exceptionPolicyId);
+    return this.#read(() => getAdmin(this.engine, exceptionPolicies, exceptionPolicyId));
   }
   deleteExceptionPolicy(exceptionPolicyId: string) {
     return deleteAdmin(this.engine, exceptionPolicies, exceptionPolicyId);
   }
   async listExceptionPolicies(request: PageRequest = {}) {
-    return listAdmin(this.engine, exceptionPolicies, request);
+    return this.#read(() => listAdmin(this.engine, exceptionPolicies, request));
   }
 
   // Jobs
@@ -155,13 +164,13 @@ export class Router {
     return jobs.upsertJob(this.engine, jobId, body, conditions);
   }
   async getJob(jobId: string) {
-    return jobs.getJob(this.engine, jobId);
+    return this.#read(() => jobs.getJob(this.engine, jobId));
   }
   async deleteJob(jobId: string) {
     return jobs.deleteJob(this.engine, jobId);
   }
   async listJobs(request: jobs.ListJobsRequest = {}) {
-    return jobs.listJobs(this.engine, request);
+    return this.#read(() => jobs.listJobs(this.engine, request));
   }
   async cancelJob(jobId: string, options?: CancelJobOptions) {
     return jobs.cancelJob(this.engine, jobId, options);
@@ -179,7 +188,7 @@ export class Router {
     return reclassifyJob(this.engine, jobId);
   }
   async getInQueuePosition(jobId: string) {
-    return jobs.getInQueuePosition(this.engine, jobId);
+    return this.#read(() => jobs.getInQueuePosition(this.engine, jobId));
   }
 
   // Workers
@@ -187,13 +196,13 @@ export class Router {
     return workers.upsertWorker(this.engine, workerId, body, conditions);
   }
   async getWorker(workerId: string) {
-    return workers.getWorker(this.engine, workerId);
+    return this.#read(() => workers.getWorker(this.engine, workerId));
   }
   async deleteWorker(workerId: string) {
     return workers.deleteWorker(this.engine, workerId);
   }
   async listWorkers(request: workers.ListWorkersRequest = {}) {
-    return workers.listWorkers(this.engine, request);
+    return this.#read(() => workers.listWorkers(this.engine, request));
   }
   async acceptJobOffer(workerId: string, offerId: string) {
     return workers.acceptJobOffer(this.engine, workerId, offerId);
@@ -204,19 +213,19 @@ export class Router {
 }
 
 /** Rebuilds the engine from stored documents: resources, supervisors and their dispatch order, actors, deadlines. */
-function restore(engine: Engine, documents: ReadonlyMap<DocumentKind, ReadonlyMap<string, unknown>>): void {
-  const each = <T>(kind: DocumentKind, visit: (id: string, doc: T) => void) => {
-    for (const [id, doc] of documents.get(kind) ?? []) visit(id, doc as T);
+function restore(engine: Engine, stored: StoredState): void {
+  const each = <K extends DocumentKind>(kind: K, visit: (id: string, record: DecodedDocuments[K]) => void) => {
+    for (const [id, doc] of stored.documents(kind)) visit(id, decodeDocument(kind, id, doc));
   };
-  each<StoredResource<DistributionPolicy>>('distributionPolicy', (id, doc) => engine.distributionPolicies.set(id, doc));
-  each<StoredResource<ExceptionPolicy>>('exceptionPolicy', (id, doc) => engine.exceptionPolicies.set(id, doc));
-  each<StoredResource<RouterQueue>>('queue', (id, doc) => {
-    engine.queues.set(id, doc);
+  each('distributionPolicy', (id, doc) => engine.distributionPolicies.set(id, doc as StoredResource<DistributionPolicy>));
+  each('exceptionPolicy', (id, doc) => engine.exceptionPolicies.set(id, doc as StoredResource<ExceptionPolicy>));
+  each('queue', (id, doc) => {
+    engine.queues.set(id, doc as StoredResource<RouterQueue>);
     engine.supervisors.set(id, createActor(queueMachine, { input: { queueId: id } }).start());
   });
-  each<StoredResource<ClassificationPolicy>>('classificationPolicy', (id, doc) => engine.classificationPolicies.set(id, doc));
+  each('classificationPolicy', (id, doc) => engine.classificationPolicies.set(id, doc as StoredResource<ClassificationPolicy>));
   const queued: JobRecord[] = [];
-  each<JobRecord>('job', (_id, record) => {
+  each('job', (_id, record) => {
     engine.restoreJob(record);
     if (record.status === 'queued') queued.push(record);
     const jobId = record.context.job.id;
@@ -231,7 +240,7 @@ function restore(engine: Engine, documents: ReadonlyMap<DocumentKind, ReadonlyMa
   for (const record of queued) engine.restoreQueued(record);
   // In the order they became available, which the engine's idle-worker sets rely on.
   const storedWorkers: WorkerRecord[] = [];
-  each<WorkerRecord>('worker', (_id, record) => storedWorkers.push(record));
+  each('worker', (_id, record) => storedWorkers.push(record));
   storedWorkers.sort((a, b) => a.context.availableSince - b.context.availableSince);
   for (const record of storedWorkers) engine.restoreWorker(record);
 }

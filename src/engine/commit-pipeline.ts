@@ -1,7 +1,12 @@
 import { RouterError } from '../errors.ts';
-import type { DocumentKind, Store } from '../store/store.ts';
+import type { CommitBatch, DocumentKind, Store, StoredDocument } from '../store/store.ts';
 import type { PendingEvent } from './event-data.ts';
 import type { EventLog } from './event-log.ts';
+
+/** The refusal of every operation once a commit has failed: memory may hold what the store does not. */
+export function storeUnavailable(failure: Error): RouterError {
+  return new RouterError('StoreUnavailable', `the store failed to commit (${failure.message}); nothing unacknowledged was kept, and the router serves nothing until it is restarted`);
+}
 
 /** A state change of one actor, for live state-chart views. */
 export interface Transition {
@@ -23,7 +28,7 @@ export class CommitPipeline {
   readonly #store: Store;
   readonly #log: EventLog;
   /** Reads a document's current form when its batch is written. */
-  readonly #document: (kind: DocumentKind, id: string) => unknown;
+  readonly #document: (kind: DocumentKind, id: string) => StoredDocument | undefined;
   readonly #dirty = new Map<string, { kind: DocumentKind; id: string }>();
   readonly #deleted = new Map<string, { kind: DocumentKind; id: string }>();
   #events: PendingEvent[] = [];
@@ -33,7 +38,7 @@ export class CommitPipeline {
   #committing: Promise<void> = Promise.resolve();
   #failure: Error | undefined;
 
-  constructor(store: Store, log: EventLog, document: (kind: DocumentKind, id: string) => unknown) {
+  constructor(store: Store, log: EventLog, document: (kind: DocumentKind, id: string) => StoredDocument | undefined) {
     this.#store = store;
     this.#log = log;
     this.#document = document;
@@ -92,7 +97,12 @@ export class CommitPipeline {
   }
 
   async #commit(): Promise<void> {
-    const puts = [...this.#dirty.values()].map(({ kind, id }) => ({ kind, id, doc: this.#document(kind, id) }));
+    if (this.#failure) throw storeUnavailable(this.#failure);
+    const puts: Array<CommitBatch['puts'][number]> = [];
+    for (const { kind, id } of this.#dirty.values()) {
+      const doc = this.#document(kind, id);
+      if (doc) puts.push({ kind, id, doc });
+    }
     const deletes = [...this.#deleted.values()];
     const events = this.#log.number(this.#events);
     this.#dirty.clear();
@@ -103,7 +113,7 @@ export class CommitPipeline {
       await this.#store.commit({ puts, deletes, events });
     } catch (cause) {
       this.#failure = cause instanceof Error ? cause : new Error(String(cause));
-      throw new RouterError('InternalError', 'the store failed to commit; nothing in this batch was acknowledged');
+      throw storeUnavailable(this.#failure);
     }
     this.#log.publish(events);
     const transitions = this.#transitions;

@@ -19,54 +19,29 @@ import type { JobPolicyState } from '../policy/job-policy-state.ts';
 import { createAsyncScorer, createScorer, type AsyncWorkerScorer } from '../policy/scoring.ts';
 import { createRuleEvaluator } from '../rules/evaluator.ts';
 import type { RuleEvaluator } from '../rules/rule-evaluator.ts';
-import type { DocumentKind, Store } from '../store/store.ts';
+import type { DocumentKind, Store, StoredDocument } from '../store/store.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
+import { encodeJob, encodeResource, encodeWorker } from './document-codec.ts';
 import { EventFactory, type PendingEvent } from './event-data.ts';
 import { EventLog } from './event-log.ts';
 import { WaitEstimator } from './wait-estimator.ts';
 import { WorkerPools } from './worker-pools.ts';
-import { CommitPipeline, type TransitionListener } from './commit-pipeline.ts';
+import { CommitPipeline, storeUnavailable, type TransitionListener } from './commit-pipeline.ts';
 import { toIso } from '../time.ts';
+import type { JobRecord, StoredResource, Versioned, WorkerRecord } from './records.ts';
+
+export type { JobRecord, StoredResource, Versioned, WorkerRecord } from './records.ts';
 
 export type JobActor = Actor<typeof jobMachine>;
 export type WorkerActor = Actor<typeof workerMachine>;
 export type OfferActor = Actor<typeof offerMachine>;
 export type QueueActor = Actor<typeof queueMachine>;
 
-/** Etag and modification time of a stored resource. */
-export interface Versioned {
-  readonly etag: string;
-  readonly lastModified: number;
-}
-
-/** A policy or queue as stored: the wire resource plus its version. */
-export interface StoredResource<T> extends Versioned {
-  readonly resource: T;
-}
-
-/** A job as stored, and as held while passivated: the job machine's snapshot plus what matching needs. */
-export interface JobRecord extends Versioned {
-  readonly status: RouterJobStatus;
-  readonly context: JobContext;
-  /** Dispatch order while queued (a global counter, so jobs of different queues compare). */
-  readonly enqueueSeq: number;
-  /** Workers that declined, with the epoch ms they may be offered the job again (`Infinity` = never). */
-  readonly declines?: Readonly<Record<string, number>> | undefined;
-  /** What the policy engine keeps about the job (`src/policy/`): classification runs, queue stays. */
-  readonly policy?: JobPolicyState | undefined;
-}
-
 /** Told when a job enters a queue's dispatch order afresh (not re-indexed) and when it leaves it. */
 export interface QueueChangeListener {
   enqueued(jobId: string, queueId: string): void;
   dequeued(jobId: string, queueId: string): void;
-}
-
-/** A worker as stored. Offers are not stored on their own: the worker's held offers carry everything to rebuild them. */
-export interface WorkerRecord extends Versioned {
-  readonly state: 'active' | 'draining' | 'inactive';
-  readonly context: WorkerContext;
 }
 
 /** Which policy a queue's jobs are offered under, prepared for matching. */
@@ -185,12 +160,28 @@ export class Engine {
    * and events is committed.
    */
   async command<T>(apply: () => T): Promise<T> {
-    if (this.#pipeline.failure) throw new RouterError('InternalError', 'the router stopped after a failed commit');
+    this.assertServing();
     const result = apply();
     this.drainMatching();
     this.#passivateIdleJobs();
     await this.#pipeline.whenCommitted();
     return result;
+  }
+
+  /** Set once a commit failed; from then on every operation, reads included, is refused with `StoreUnavailable`. */
+  get storeFailure(): Error | undefined {
+    return this.#pipeline.failure;
+  }
+
+  /** @throws RouterError `StoreUnavailable` once a commit has failed */
+  assertServing(): void {
+    const failure = this.#pipeline.failure;
+    if (failure) throw storeUnavailable(failure);
+  }
+
+  /** Resolves once every change recorded so far is committed, or its commit has failed. */
+  flush(): Promise<void> {
+    return this.#pipeline.whenCommitted().catch(() => undefined);
   }
 
   /** Marks a document as changed in this tick. */
@@ -212,21 +203,30 @@ export class Engine {
     return this.#pipeline.onTransition(listener);
   }
 
-  #document(kind: DocumentKind, id: string): unknown {
+  /** The stored form of a document as it is now (`undefined` once it is gone). */
+  #document(kind: DocumentKind, id: string): StoredDocument | undefined {
     switch (kind) {
-      case 'job':
-        return this.jobs.get(id);
-      case 'worker':
-        return this.workerRecord(id);
+      case 'job': {
+        const record = this.jobs.get(id);
+        return record && encodeJob(record);
+      }
+      case 'worker': {
+        const record = this.workerRecord(id);
+        return record && encodeWorker(record);
+      }
       case 'queue':
-        return this.queues.get(id);
+        return this.#encodeResource(this.queues.get(id));
       case 'distributionPolicy':
-        return this.distributionPolicies.get(id);
+        return this.#encodeResource(this.distributionPolicies.get(id));
       case 'classificationPolicy':
-        return this.classificationPolicies.get(id);
+        return this.#encodeResource(this.classificationPolicies.get(id));
       case 'exceptionPolicy':
-        return this.exceptionPolicies.get(id);
+        return this.#encodeResource(this.exceptionPolicies.get(id));
     }
+  }
+
+  #encodeResource(stored: StoredResource<unknown> | undefined): StoredDocument | undefined {
+    return stored && encodeResource(stored);
   }
 
   // ---------------------------------------------------------------- deadlines

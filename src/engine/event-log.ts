@@ -32,10 +32,13 @@ export class EventLog {
   readonly #store: Store;
   readonly #listeners = new Set<{ filter: EventFilter; listener: EventListener }>();
   #lastSequenceNumber: number;
+  /** The newest event handed to subscribers; later numbered ones are still being committed. */
+  #lastPublished: number;
 
   constructor(store: Store, lastSequenceNumber: number) {
     this.#store = store;
     this.#lastSequenceNumber = lastSequenceNumber;
+    this.#lastPublished = lastSequenceNumber;
   }
 
   get lastSequenceNumber(): number {
@@ -51,6 +54,7 @@ export class EventLog {
 
   /** Hands committed events to live subscribers. */
   publish(events: readonly RouterEvent[]): void {
+    this.#lastPublished = events.at(-1)?.sequenceNumber ?? this.#lastPublished;
     if (this.#listeners.size === 0) return;
     for (const event of events)
       for (const { filter, listener } of this.#listeners) if (matchesFilter(event, filter)) listener(event);
@@ -62,7 +66,9 @@ export class EventLog {
    */
   async subscribe(filter: EventFilter, listener: EventListener, fromSequence?: number): Promise<Unsubscribe> {
     const entry = { filter, listener };
-    if (fromSequence === undefined || fromSequence > this.#lastSequenceNumber) {
+    // Replay reaches only what was published: a batch the store already holds but whose commit has not yet been
+    // acknowledged is published to the live listener afterwards, so it must not be replayed as well.
+    if (fromSequence === undefined || fromSequence > this.#lastPublished) {
       this.#listeners.add(entry);
       return () => this.#listeners.delete(entry);
     }
@@ -77,7 +83,7 @@ export class EventLog {
     const buffering = { filter, listener: (event: RouterEvent) => pending.push(event) };
     this.#listeners.add(buffering);
     let next = fromSequence;
-    const until = this.#lastSequenceNumber;
+    const until = this.#lastPublished;
     while (next <= until) {
       const page = await this.#store.readEvents(next, 1000);
       if (page.length === 0) break;

@@ -1,31 +1,55 @@
 import type { RouterEvent } from '../protocol/events.schemas.ts';
 
-/** The kinds of document the router persists. `job` and `worker` documents are actor snapshots plus their data. */
-export type DocumentKind =
-  | 'distributionPolicy'
-  | 'queue'
-  | 'classificationPolicy'
-  | 'exceptionPolicy'
-  | 'job'
-  | 'worker'
-  | 'offer';
+/** The kinds of document the router persists. A worker's document carries its offers, so offers have none of their own. */
+export type DocumentKind = 'distributionPolicy' | 'queue' | 'classificationPolicy' | 'exceptionPolicy' | 'job' | 'worker';
+
+/** Every kind, in the order a router restores them (policies before the queues and jobs that refer to them). */
+export const DOCUMENT_KINDS: readonly DocumentKind[] = [
+  'distributionPolicy',
+  'exceptionPolicy',
+  'queue',
+  'classificationPolicy',
+  'job',
+  'worker',
+];
+
+/**
+ * A document as stores keep it: JSON-safe (no Map, Set, `Infinity` or meaningful `undefined`) with its codec
+ * version `v` (`src/engine/document-codec.ts`). An adapter may keep it by reference or as JSON text.
+ */
+export interface StoredDocument {
+  readonly v: number;
+  readonly [field: string]: unknown;
+}
 
 /** Everything one tick of commands changed, written atomically before any of those commands is acknowledged. */
 export interface CommitBatch {
-  readonly puts: ReadonlyArray<{ readonly kind: DocumentKind; readonly id: string; readonly doc: unknown }>;
+  readonly puts: ReadonlyArray<{ readonly kind: DocumentKind; readonly id: string; readonly doc: StoredDocument }>;
   readonly deletes: ReadonlyArray<{ readonly kind: DocumentKind; readonly id: string }>;
+  /** Numbered in order, continuing from the last committed event without a gap. */
   readonly events: readonly RouterEvent[];
 }
 
 /** What a store holds at start-up. */
 export interface StoredState {
-  readonly documents: ReadonlyMap<DocumentKind, ReadonlyMap<string, unknown>>;
+  /** The documents of one kind, in id order, read as they are iterated. */
+  documents(kind: DocumentKind): Iterable<readonly [id: string, doc: StoredDocument]>;
+  /** The number of the newest event ever committed (0 for none), even if retention has since dropped it. */
   readonly lastSequenceNumber: number;
 }
 
+/** How long events are kept for replay. An event is dropped once either limit is passed. */
+export interface EventRetention {
+  /** How many of the newest events are kept. */
+  readonly count: number;
+  /** Events older than this many milliseconds are dropped; `undefined` keeps them regardless of age. */
+  readonly maxAgeMs?: number | undefined;
+}
+
 /**
- * The store port: the engine never touches a datastore except through this. Documents are treated as immutable —
- * the engine replaces, never mutates, what it has handed over — so an in-memory adapter may keep references.
+ * The store port: the engine never touches a datastore except through this, and every adapter passes the same
+ * conformance suite (`test/store/`). Documents are treated as immutable — the engine replaces, never mutates, what
+ * it has handed over — so an in-memory adapter may keep references.
  */
 export interface Store {
   /**
@@ -33,11 +57,20 @@ export interface Store {
    * so commands that arrive together share one write (group commit).
    */
   readonly flushTiming: 'microtask' | 'immediate';
+  /**
+   * What the store holds. Called once, before the first commit.
+   *
+   * @throws StoreError when the stored data cannot be read (corrupt, or written by a newer version)
+   */
   load(): Promise<StoredState>;
+  /**
+   * Writes a batch: all of it or, when it rejects, none of it. Resolves once the batch is as durable as the store
+   * promises. Batches are committed one at a time, in order.
+   */
   commit(batch: CommitBatch): Promise<void>;
-  /** Events with `sequenceNumber >= from`, in order, at most `limit`; the first may be later than `from` if older ones were pruned. */
+  /** Committed events with `sequenceNumber >= from`, in order, at most `limit`; the first is later than `from` when older ones were pruned. */
   readEvents(from: number, limit: number): Promise<RouterEvent[]>;
-  /** The smallest sequence number still readable (1 when nothing was pruned). */
+  /** The smallest sequence number still readable (the next number to be assigned when none is retained). */
   oldestRetainedSequence(): number;
   close(): Promise<void>;
 }

@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { acceptOnlyOffer, createJob, onlyOffer, registerWorker, setupQueue } from '../support/builders.ts';
 import { openTestRouter, T0 } from '../support/router-fixture.ts';
 import { visibleState } from '../support/state-snapshot.ts';
@@ -7,10 +12,35 @@ import { visibleState } from '../support/state-snapshot.ts';
 const MINUTE = 60_000;
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 
-describe('restart on the same store', () => {
+const root = mkdtempSync(join(tmpdir(), 'switchboard-restart-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
+
+/** Opens the store a router starts on, and the one it restarts on: the same data, as a new process would find it. */
+interface StoreKind {
+  readonly name: string;
+  fresh(): Promise<{ first: Store; again(): Promise<Store> }>;
+}
+
+const storeKinds: StoreKind[] = [
+  { name: 'memory', fresh: async () => { const store = new MemoryStore(); return { first: store, again: async () => store }; } },
+  {
+    name: 'memory through JSON',
+    fresh: async () => { const store = new MemoryStore({ json: true }); return { first: store, again: async () => store }; },
+  },
+  {
+    name: 'sqlite',
+    fresh: async () => {
+      const dataDir = join(root, `d${++dirs}`);
+      return { first: await SqliteStore.open({ dataDir }), again: () => SqliteStore.open({ dataDir }) };
+    },
+  },
+];
+
+describe.each(storeKinds)('restart on the same store ($name)', (kind) => {
   it('jobs, workers, offers and queue order survive, and every deadline still fires', async () => {
-    const store = new MemoryStore();
-    const first = await openTestRouter({ store });
+    const stores = await kind.fresh();
+    const first = await openTestRouter({ store: stores.first });
     const { router } = first;
     await setupQueue(router, { offerExpiresAfterSeconds: 600 });
     // `closer` holds a job whose close is deferred; `decliner` declined one with a retry time; `holder` holds an offer.
@@ -32,7 +62,7 @@ describe('restart on the same store', () => {
     const before = await visibleState(router);
     await router.close();
 
-    const second = await openTestRouter({ store, clock: first.clock, idPrefix: 'after' });
+    const second = await openTestRouter({ store: await stores.again(), clock: first.clock, idPrefix: 'after' });
     const restored = second.router;
     expect(await visibleState(restored)).toEqual(before);
     const positionsAfter = await Promise.all(queued.map(async (id) => (await restored.getInQueuePosition(id)).position));
@@ -63,15 +93,15 @@ describe('restart on the same store', () => {
   });
 
   it('a restored offer can be accepted, and the job then leaves the queue', async () => {
-    const store = new MemoryStore();
-    const first = await openTestRouter({ store });
+    const stores = await kind.fresh();
+    const first = await openTestRouter({ store: stores.first });
     await setupQueue(first.router);
     await registerWorker(first.router, 'w');
     await createJob(first.router, 'j');
     const offer = await onlyOffer(first.router, 'w');
     await first.router.close();
 
-    const { router } = await openTestRouter({ store, clock: first.clock, idPrefix: 'after' });
+    const { router } = await openTestRouter({ store: await stores.again(), clock: first.clock, idPrefix: 'after' });
     const accepted = await router.acceptJobOffer('w', offer.offerId);
     expect(accepted).toMatchObject({ jobId: 'j', workerId: 'w' });
     expect((await router.getJob('j')).status).toBe('assigned');
@@ -79,8 +109,8 @@ describe('restart on the same store', () => {
   });
 
   it('deadlines that fell due while no router was running fire once one is back', async () => {
-    const store = new MemoryStore();
-    const first = await openTestRouter({ store });
+    const stores = await kind.fresh();
+    const first = await openTestRouter({ store: stores.first });
     await setupQueue(first.router, { offerExpiresAfterSeconds: 60 });
     await registerWorker(first.router, 'w', { capacity: 2, channels: { voice: 1 } });
     await createJob(first.router, 'offered');
@@ -93,7 +123,7 @@ describe('restart on the same store', () => {
     await first.router.close();
     first.clock.advance(10 * MINUTE);
 
-    const second = await openTestRouter({ store, clock: first.clock, idPrefix: 'after' });
+    const second = await openTestRouter({ store: await stores.again(), clock: first.clock, idPrefix: 'after' });
     await second.advance(0);
     expect(second.eventsOf('RouterWorkerOfferExpired').map((event) => event.data['jobId'])).toEqual(['offered']);
     expect(second.eventsOf('RouterJobClosed')).toMatchObject([{ data: { jobId: 'closing', assignmentId } }]);

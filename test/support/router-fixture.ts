@@ -54,6 +54,8 @@ export async function openTestRouter(options: TestRouterOptions = {}): Promise<T
     async advance(ms) {
       clock.advance(ms);
       await settle();
+      // A durable store commits off the event loop, so what the deadlines did may still be on its way to disk.
+      await router.engine.flush();
     },
     eventsOf: (...types) => events.filter((event) => types.includes(event.type)),
   };

@@ -33,7 +33,8 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
 export function startServerProcess(extraArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--host', '127.0.0.1', ...extraArgs], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '', HOST: '', SWITCHBOARD_ACCESS_KEY: '', ...env },
+    // In memory unless a test asks for a data directory: servers of parallel tests must not share one.
+    env: { ...process.env, PORT: '', HOST: '', SWITCHBOARD_ACCESS_KEY: '', SWITCHBOARD_STORE: 'memory', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

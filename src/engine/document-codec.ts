@@ -1,0 +1,158 @@
+import { configured, type WorkerContext } from '../../machines/worker.machine.ts';
+import type { JobContext } from '../../machines/job.machine.ts';
+import type { RouterJobStatus } from '../protocol/job.schemas.ts';
+import type { JobPolicyState } from '../policy/job-policy-state.ts';
+import type { DocumentKind, StoredDocument } from '../store/store.ts';
+import { StoreError } from '../store/store-error.ts';
+import type { JobRecord, StoredResource, WorkerRecord } from './records.ts';
+
+/**
+ * The persisted form of every document: plain JSON with a version. Only the core of a record is kept and the rest is
+ * derived again when it is read (a worker's matching view is rebuilt from its configuration and what it holds), so a
+ * store that round-trips through JSON reopens exactly the state it was given.
+ *
+ * Bump {@link DOCUMENT_VERSION} when a persisted shape changes, and add the step from the previous version to
+ * `upgrades`: documents are upgraded as they are read, and a document newer than this code is refused.
+ */
+export const DOCUMENT_VERSION = 1;
+
+/** `upgrades[n - 1]` turns a version `n` document into version `n + 1`; applied in order as older documents are read. */
+const upgrades: ReadonlyArray<(doc: Record<string, unknown>) => Record<string, unknown>> = [];
+
+interface JobDocument {
+  readonly v: number;
+  readonly status: RouterJobStatus;
+  readonly context: JobContext;
+  readonly enqueueSeq: number;
+  /** Worker id → epoch ms it may be offered the job again; `null` for never (JSON has no Infinity). */
+  readonly declines?: Readonly<Record<string, number | null>>;
+  readonly policy?: JobPolicyState;
+  readonly etag: string;
+  readonly lastModified: number;
+}
+
+interface WorkerDocument {
+  readonly v: number;
+  readonly state: WorkerRecord['state'];
+  readonly worker: Pick<WorkerContext, 'id' | 'config' | 'offers' | 'assignments' | 'availableSince' | 'active'>;
+  readonly etag: string;
+  readonly lastModified: number;
+}
+
+interface ResourceDocument {
+  readonly v: number;
+  readonly resource: unknown;
+  readonly etag: string;
+  readonly lastModified: number;
+}
+
+/** What a document of each kind decodes to. */
+export interface DecodedDocuments {
+  readonly job: JobRecord;
+  readonly worker: WorkerRecord;
+  readonly queue: StoredResource<unknown>;
+  readonly distributionPolicy: StoredResource<unknown>;
+  readonly classificationPolicy: StoredResource<unknown>;
+  readonly exceptionPolicy: StoredResource<unknown>;
+}
+
+export function encodeJob(record: JobRecord): StoredDocument {
+  const { status, context, enqueueSeq, declines, policy, etag, lastModified } = record;
+  const doc: { -readonly [K in keyof JobDocument]: JobDocument[K] } = { v: DOCUMENT_VERSION, status, context, enqueueSeq, etag, lastModified };
+  if (declines) {
+    const encoded: Record<string, number | null> = {};
+    for (const [workerId, retryAt] of Object.entries(declines)) encoded[workerId] = Number.isFinite(retryAt) ? retryAt : null;
+    doc.declines = encoded;
+  }
+  if (policy) doc.policy = policy;
+  return doc as unknown as StoredDocument;
+}
+
+export function encodeWorker(record: WorkerRecord): StoredDocument {
+  const { id, config, offers, assignments, availableSince, active } = record.context;
+  const doc: WorkerDocument = {
+    v: DOCUMENT_VERSION,
+    state: record.state,
+    worker: { id, config, offers, assignments, availableSince, active },
+    etag: record.etag,
+    lastModified: record.lastModified,
+  };
+  return doc as unknown as StoredDocument;
+}
+
+export function encodeResource(stored: StoredResource<unknown>): StoredDocument {
+  const doc: ResourceDocument = { v: DOCUMENT_VERSION, resource: stored.resource, etag: stored.etag, lastModified: stored.lastModified };
+  return doc as unknown as StoredDocument;
+}
+
+/**
+ * Reads a stored document back into the record the engine holds.
+ *
+ * @throws StoreError `StoreSchemaTooNew` for a document written by a newer version, `StoreCorrupt` for one that does
+ *   not have the shape of its kind
+ */
+export function decodeDocument<K extends DocumentKind>(kind: K, id: string, stored: StoredDocument): DecodedDocuments[K] {
+  const doc = upgraded(kind, id, stored);
+  const corrupt = (what: string) => new StoreError('StoreCorrupt', `stored ${kind} ${JSON.stringify(id)}: ${what}`);
+  if (typeof doc['etag'] !== 'string' || typeof doc['lastModified'] !== 'number') throw corrupt('no etag or lastModified');
+  switch (kind) {
+    case 'job': {
+      const job = doc as unknown as JobDocument;
+      if (typeof job.status !== 'string' || !isObject(job.context) || !isObject(job.context.job) || typeof job.enqueueSeq !== 'number')
+        throw corrupt('not a job record');
+      return decodeJob(job) as DecodedDocuments[K];
+    }
+    case 'worker': {
+      const worker = doc as unknown as WorkerDocument;
+      if (typeof worker.state !== 'string' || !isObject(worker.worker) || !isObject(worker.worker.config)) throw corrupt('not a worker record');
+      const context = configured(worker.worker);
+      return { state: worker.state, context, etag: worker.etag, lastModified: worker.lastModified } as DecodedDocuments[K];
+    }
+    default: {
+      const resource = doc as unknown as ResourceDocument;
+      if (!isObject(resource.resource)) throw corrupt('no resource');
+      return { resource: resource.resource, etag: resource.etag, lastModified: resource.lastModified } as DecodedDocuments[K];
+    }
+  }
+}
+
+function decodeJob(doc: JobDocument): JobRecord {
+  const { context } = doc;
+  let declines: Record<string, number> | undefined;
+  if (doc.declines) {
+    declines = {};
+    for (const [workerId, retryAt] of Object.entries(doc.declines)) declines[workerId] = retryAt ?? Infinity;
+  }
+  return {
+    status: doc.status,
+    context: {
+      job: context.job,
+      unassignmentCount: context.unassignmentCount ?? 0,
+      assignmentId: context.assignmentId ?? undefined,
+      pendingClose: context.pendingClose ?? undefined,
+    },
+    enqueueSeq: doc.enqueueSeq,
+    declines,
+    policy: doc.policy,
+    etag: doc.etag,
+    lastModified: doc.lastModified,
+  };
+}
+
+function upgraded(kind: DocumentKind, id: string, doc: StoredDocument): Record<string, unknown> {
+  const version = doc.v;
+  if (!Number.isInteger(version) || version < 1)
+    throw new StoreError('StoreCorrupt', `stored ${kind} ${JSON.stringify(id)} has no valid version`);
+  if (version > DOCUMENT_VERSION)
+    throw new StoreError(
+      'StoreSchemaTooNew',
+      `stored ${kind} ${JSON.stringify(id)} has document version ${version}; this Switchboard reads up to ${DOCUMENT_VERSION}`,
+    );
+  let current: Record<string, unknown> = doc;
+  for (let from = version; from < DOCUMENT_VERSION; from++) current = upgrades[from - 1]!(current);
+  return current;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { MemoryStore } from './memory-store.ts';
+import { DEFAULT_SQLITE_EVENT_RETENTION, SqliteStore, type SyncLevel } from './sqlite-store.ts';
+import type { Store } from './store.ts';
+
+/** Where the server keeps its state, as `switchboard serve` is configured. */
+export type StoreConfig =
+  | { readonly kind: 'memory'; readonly eventRetention: number | undefined; readonly eventMaxAgeMs: number | undefined }
+  | {
+      readonly kind: 'sqlite';
+      readonly dataDir: string;
+      readonly sync: SyncLevel;
+      readonly eventRetention: number | undefined;
+      readonly eventMaxAgeMs: number | undefined;
+    };
+
+/** The data directory of `switchboard serve` when none is given: `switchboard-data` in the working directory. */
+export const DEFAULT_DATA_DIR = 'switchboard-data';
+
+/** Opens the configured store. @throws StoreError when a durable store cannot be opened (see `SqliteStore.open`) */
+export async function openStore(config: StoreConfig): Promise<Store> {
+  if (config.kind === 'memory') return new MemoryStore({ eventRetention: config.eventRetention, eventMaxAgeMs: config.eventMaxAgeMs });
+  return SqliteStore.open({
+    dataDir: resolve(config.dataDir),
+    sync: config.sync,
+    eventRetention: { count: config.eventRetention ?? DEFAULT_SQLITE_EVENT_RETENTION.count, maxAgeMs: config.eventMaxAgeMs },
+  });
+}
+
+/** How the start-up line says where state lives. */
+export function describeStore(config: StoreConfig): string {
+  return config.kind === 'memory'
+    ? 'state in memory only (lost when the server stops)'
+    : `data in ${resolve(config.dataDir)} (sqlite, sync ${config.sync})`;
+}

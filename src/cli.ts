@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ServerConfigError, startServer } from './gateway/server.ts';
+import { checkServerConfig, ServerConfigError, startServer } from './gateway/server.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './gateway/rate-limit.ts';
 import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
@@ -117,6 +117,7 @@ function duration(name: string, text: string): number {
 
 async function serve(config: ServeConfig): Promise<void> {
   const wsOptions = wsOptionsFromEnvironment(process.env);
+  checkServerConfig(config.host, config.accessKey);
   const store = await openStore(config.store);
   const router = await Router.open({ store }).catch(async (error: unknown) => {
     await store.close();

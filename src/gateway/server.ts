@@ -62,6 +62,19 @@ export class ServerConfigError extends Error {
 }
 
 /**
+ * Refuses a non-loopback host without an access key, and a malformed key; called by {@link startServer}, and by the
+ * CLI before it opens the store, so that a configuration error never waits on (or locks) a data directory.
+ *
+ * @throws ServerConfigError
+ */
+export function checkServerConfig(host: string, accessKey: string | undefined): void {
+  if (accessKey === undefined && !isLoopbackHost(host))
+    throw new ServerConfigError(`refusing to listen on ${host} without an access key: set --access-key or SWITCHBOARD_ACCESS_KEY, or bind to 127.0.0.1`);
+  if (accessKey !== undefined && !isWellFormedAccessKey(accessKey))
+    throw new ServerConfigError('the access key must be canonical base64 (for example the output of `openssl rand -base64 32`)');
+}
+
+/**
  * Starts the HTTP server: the REST API under `/routing/`, `GET /healthz`, and upgrades handed to `onUpgrade`.
  *
  * @throws ServerConfigError for a refused configuration, before anything listens
@@ -69,10 +82,7 @@ export class ServerConfigError extends Error {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const { accessKey } = options;
-  if (accessKey === undefined && !isLoopbackHost(host))
-    throw new ServerConfigError(`refusing to listen on ${host} without an access key: set --access-key or SWITCHBOARD_ACCESS_KEY, or bind to 127.0.0.1`);
-  if (accessKey !== undefined && !isWellFormedAccessKey(accessKey))
-    throw new ServerConfigError('the access key must be canonical base64 (for example the output of `openssl rand -base64 32`)');
+  checkServerConfig(host, accessKey);
 
   const now = () => options.router.engine.now();
   const handler = createRestHandler({

@@ -130,11 +130,16 @@ export class SqliteStore implements Store {
     return {
       *documents(kind) {
         const rows = translated(`cannot read ${path}`, () => select.iterate(kind));
-        while (true) {
-          const next = translated(`cannot read ${path}`, () => rows.next());
-          if (next.done) return;
-          const { id, doc } = next.value;
-          yield [id, parseDocument(path, kind, id, doc)] as const;
+        try {
+          while (true) {
+            const next = translated(`cannot read ${path}`, () => rows.next());
+            if (next.done) return;
+            const { id, doc } = next.value;
+            yield [id, parseDocument(path, kind, id, doc)] as const;
+          }
+        } finally {
+          // A reader that stops early (a document that does not decode) must not leave the connection busy.
+          rows.return?.();
         }
       },
       lastSequenceNumber: this.#lastSequenceNumber,

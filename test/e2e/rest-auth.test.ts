@@ -32,7 +32,7 @@ function expectUnauthorized(reply: Reply): void {
 
 describe('a server with an access key', () => {
   it('says in its log line that requests must be authenticated', () => {
-    expect(server.output().stdout).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+; requests must be signed or carry a bearer token\n$/);
+    expect(server.output().stdout).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+; state in memory only \(lost when the server stops\); requests must be signed or carry a bearer token\n$/);
   });
 
   it('accepts HMAC-SHA256 signed requests, with and without a body', async () => {

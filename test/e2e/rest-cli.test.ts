@@ -30,7 +30,11 @@ describe('switchboard serve', () => {
 
   it('--help explains every option', () => {
     expect(help.code).toBe(0);
-    for (const option of ['--port', '--host', '--access-key', '--max-body-bytes', '--rate-limit', '--help', 'PORT', 'HOST', 'SWITCHBOARD_ACCESS_KEY'])
+    for (const option of [
+      '--port', '--host', '--access-key', '--max-body-bytes', '--rate-limit', '--help', 'PORT', 'HOST', 'SWITCHBOARD_ACCESS_KEY',
+      '--store', '--data-dir', '--sync', '--event-retention', '--event-max-age', 'SWITCHBOARD_STORE', 'SWITCHBOARD_DATA_DIR',
+      'SWITCHBOARD_SYNC', 'SWITCHBOARD_EVENT_RETENTION', 'SWITCHBOARD_EVENT_MAX_AGE', 'switchboard backup',
+    ])
       expect(help.stdout).toContain(option);
   });
 
@@ -41,7 +45,7 @@ describe('switchboard serve', () => {
     expect(await server.stop('SIGINT')).toBe(0);
     const { stdout, stderr } = server.output();
     expect(stdout.split('\n').filter(Boolean)).toEqual([
-      `switchboard listening on ${server.url}; no access key, so only loopback clients are accepted`,
+      `switchboard listening on ${server.url}; state in memory only (lost when the server stops); no access key, so only loopback clients are accepted`,
     ]);
     expect(stderr).toBe('');
   });

@@ -43,6 +43,8 @@ Options:
                         100000 (memory).
   --event-max-age <age> Also drop events older than this: a number with s, m, h or d (e.g. 7d). Env
                         SWITCHBOARD_EVENT_MAX_AGE. Default: no age limit.
+  --max-db-bytes <n>    Largest the sqlite database may grow; past it changes are refused (503 StoreUnavailable) as
+                        on a full disk. Env SWITCHBOARD_MAX_DB_BYTES. Default: no limit but the disk's.
   --max-body-bytes <n>  Largest request body; larger ones get 413. Env SWITCHBOARD_MAX_BODY_BYTES. Default ${DEFAULT_MAX_BODY_BYTES}.
   --rate-limit <n>      Requests per 10 seconds per client (worker token, else remote address); beyond it 429 with
                         Retry-After. Env SWITCHBOARD_RATE_LIMIT. Default ${AZURE_JOB_ROUTER_RATE_LIMIT.capacity} (Azure's limit).
@@ -102,7 +104,9 @@ function storeConfig(text: (option: string, variable: string) => string | undefi
   if (kind !== 'sqlite') throw new UsageError(`--store must be sqlite or memory, got ${JSON.stringify(kind)}`);
   const sync = text('sync', 'SWITCHBOARD_SYNC') ?? 'full';
   if (sync !== 'full' && sync !== 'normal') throw new UsageError(`--sync must be full or normal, got ${JSON.stringify(sync)}`);
-  return { kind, dataDir: text('data-dir', 'SWITCHBOARD_DATA_DIR') ?? DEFAULT_DATA_DIR, sync, eventRetention, eventMaxAgeMs };
+  const maxBytesText = text('max-db-bytes', 'SWITCHBOARD_MAX_DB_BYTES');
+  const maxSizeBytes = maxBytesText === undefined ? undefined : positiveInteger('--max-db-bytes', maxBytesText);
+  return { kind, dataDir: text('data-dir', 'SWITCHBOARD_DATA_DIR') ?? DEFAULT_DATA_DIR, sync, eventRetention, eventMaxAgeMs, maxSizeBytes };
 }
 
 const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -162,6 +166,7 @@ const OPTIONS = {
   sync: { type: 'string' },
   'event-retention': { type: 'string' },
   'event-max-age': { type: 'string' },
+  'max-db-bytes': { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
   'access-key': { type: 'string' },

@@ -12,6 +12,7 @@ export type StoreConfig =
       readonly sync: SyncLevel;
       readonly eventRetention: number | undefined;
       readonly eventMaxAgeMs: number | undefined;
+      readonly maxSizeBytes: number | undefined;
     };
 
 /** The data directory of `switchboard serve` when none is given: `switchboard-data` in the working directory. */
@@ -24,6 +25,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     dataDir: resolve(config.dataDir),
     sync: config.sync,
     eventRetention: { count: config.eventRetention ?? DEFAULT_SQLITE_EVENT_RETENTION.count, maxAgeMs: config.eventMaxAgeMs },
+    maxSizeBytes: config.maxSizeBytes,
   });
 }
 

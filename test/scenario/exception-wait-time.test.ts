@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Router } from '../../src/router.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
 import { acceptOnlyOffer, createJob, offeredJobs, registerWorker } from '../support/builders.ts';
 import { openTestRouter } from '../support/router-fixture.ts';
+import { restartStores } from '../support/restart-stores.ts';
 
 const MINUTE = 60_000;
 
@@ -113,15 +113,15 @@ describe('exception policies: wait time', () => {
     expect((await router.getJob('j')).queueId).toBe('later');
   });
 
-  it('a wait time still fires after the router restarts on the same store', async () => {
-    const store = new MemoryStore();
-    const first = await openTestRouter({ store });
+  it.each(restartStores)('a wait time still fires after the router restarts on the same store ($name)', async (kind) => {
+    const stores = await kind.fresh();
+    const first = await openTestRouter({ store: stores.first });
     await setupEscalation(first.router);
     await first.router.upsertJob('j', { channelId: 'voice', classificationPolicyId: 'cp' });
     await first.advance(2 * MINUTE);
     await first.router.close();
 
-    const second = await openTestRouter({ store, clock: first.clock, idPrefix: 'after' });
+    const second = await openTestRouter({ store: await stores.again(), clock: first.clock, idPrefix: 'after' });
     await second.advance(3 * MINUTE - 1);
     expect(second.eventsOf('RouterJobExceptionTriggered')).toEqual([]);
     await second.advance(1);

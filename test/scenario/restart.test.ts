@@ -1,43 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
-import type { Store } from '../../src/store/store.ts';
+import { describe, expect, it } from 'vitest';
 import { acceptOnlyOffer, createJob, onlyOffer, registerWorker, setupQueue } from '../support/builders.ts';
 import { openTestRouter, T0 } from '../support/router-fixture.ts';
+import { restartStores } from '../support/restart-stores.ts';
 import { visibleState } from '../support/state-snapshot.ts';
 
 const MINUTE = 60_000;
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 
-const root = mkdtempSync(join(tmpdir(), 'switchboard-restart-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-
-/** Opens the store a router starts on, and the one it restarts on: the same data, as a new process would find it. */
-interface StoreKind {
-  readonly name: string;
-  fresh(): Promise<{ first: Store; again(): Promise<Store> }>;
-}
-
-const storeKinds: StoreKind[] = [
-  { name: 'memory', fresh: async () => { const store = new MemoryStore(); return { first: store, again: async () => store }; } },
-  {
-    name: 'memory through JSON',
-    fresh: async () => { const store = new MemoryStore({ json: true }); return { first: store, again: async () => store }; },
-  },
-  {
-    name: 'sqlite',
-    fresh: async () => {
-      const dataDir = join(root, `d${++dirs}`);
-      return { first: await SqliteStore.open({ dataDir }), again: () => SqliteStore.open({ dataDir }) };
-    },
-  },
-];
-
-describe.each(storeKinds)('restart on the same store ($name)', (kind) => {
+describe.each(restartStores)('restart on the same store ($name)', (kind) => {
   it('jobs, workers, offers and queue order survive, and every deadline still fires', async () => {
     const stores = await kind.fresh();
     const first = await openTestRouter({ store: stores.first });

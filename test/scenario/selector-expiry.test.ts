@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/store/memory-store.ts';
 import { createJob, offeredJobs, registerWorker, setupQueue } from '../support/builders.ts';
 import { openTestRouter, T0 } from '../support/router-fixture.ts';
+import { restartStores } from '../support/restart-stores.ts';
 
 /** The preferred-worker pattern: only `workerId` for 45 s, expedited, then anyone (spec §3.5). */
 const preferred = (workerId: string) => ({ key: 'Id', labelOperator: 'equal', value: workerId, expedite: true, expiresAfterSeconds: 45 });
@@ -89,16 +89,16 @@ describe('worker selector expiry and expedite', () => {
     expect((await router.getJob('j')).attachedWorkerSelectors.map((selector) => selector.status)).toEqual(['expired', 'expired']);
   });
 
-  it('an expiry still fires after the router restarts on the same store', async () => {
-    const store = new MemoryStore();
-    const first = await openTestRouter({ store });
+  it.each(restartStores)('an expiry still fires after the router restarts on the same store ($name)', async (kind) => {
+    const stores = await kind.fresh();
+    const first = await openTestRouter({ store: stores.first });
     await setupQueue(first.router);
     await registerWorker(first.router, 'bob');
     await createJob(first.router, 'j', { requestedWorkerSelectors: [preferred('alice')] });
     await first.advance(20_000);
     await first.router.close();
 
-    const second = await openTestRouter({ store, clock: first.clock, idPrefix: 'after' });
+    const second = await openTestRouter({ store: await stores.again(), clock: first.clock, idPrefix: 'after' });
     await second.advance(25_000);
     expect(await offeredJobs(second.router, 'bob')).toEqual(['j']);
   });

@@ -11,6 +11,7 @@ import { authenticate, isLoopbackAddress } from './client-identity.ts';
 import { nextLink } from './next-link.ts';
 import { parseJsonObject, readBody } from './request-body.ts';
 import { matchRoute } from './routes.ts';
+import { answerProbe } from './probes.ts';
 import { sendError, sendJson } from './responses.ts';
 
 /** What the REST face needs from the server. */
@@ -55,7 +56,7 @@ export function createRestHandler(options: RestHandlerOptions): RequestHandler {
 async function handle(options: RestHandlerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = targetUrl(request.url ?? '/');
   const method = request.method ?? '';
-  if (url.pathname === '/healthz' && method === 'GET') return sendJson(response, 200, { status: 'ok' });
+  if (answerProbe(options.router, url.pathname, method, response)) return;
 
   const read = await readBody(request, options.maxBodyBytes);
   if (read.kind === 'aborted') return;

@@ -209,7 +209,8 @@ interface World extends Expectations {
 }
 
 async function openWorld(setup: Setup): Promise<World> {
-  const store = new MemoryStore();
+  // Through JSON, so every restart reads back exactly what a durable store would have persisted.
+  const store = new MemoryStore({ json: true });
   const session = await openTestRouter({ store });
   await applySetup(session.router, setup);
   return { session, store, jobIds: new Set(), reconfiguredWhileBusy: new Set(), ledger: new EventLedger(), nextJob: 0, restarts: 0 };

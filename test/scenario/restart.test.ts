@@ -62,6 +62,23 @@ describe.each(restartStores)('restart on the same store ($name)', (kind) => {
     expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
   });
 
+  it('the event history replays from the store after a restart, and numbering goes on from it', async () => {
+    const stores = await kind.fresh();
+    const first = await openTestRouter({ store: stores.first });
+    await setupQueue(first.router);
+    await registerWorker(first.router, 'w');
+    await createJob(first.router, 'j');
+    const before = first.events.map((event) => [event.sequenceNumber, event.id, event.type]);
+    await first.router.close();
+
+    const second = await openTestRouter({ store: await stores.again(), clock: first.clock, idPrefix: 'after', fromSequence: 1 });
+    expect(second.events.map((event) => [event.sequenceNumber, event.id, event.type])).toEqual(before);
+    await createJob(second.router, 'k');
+    const numbers = second.events.map((event) => event.sequenceNumber);
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+    expect(numbers.length).toBeGreaterThan(before.length);
+  });
+
   it('a restored offer can be accepted, and the job then leaves the queue', async () => {
     const stores = await kind.fresh();
     const first = await openTestRouter({ store: stores.first });

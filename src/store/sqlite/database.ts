@@ -55,9 +55,10 @@ export function openDatabase(path: string, options: { readonly readonly?: boolea
   }
 }
 
-/** SQLite's result codes, as better-sqlite3 reports them, in the store's terms. */
+/** SQLite's result codes as better-sqlite3 reports them, and file-system error codes, in the store's terms. */
 export function storeErrorCode(sqliteCode: string | undefined): StoreErrorCode {
   if (sqliteCode === undefined) return 'StoreWriteFailed';
+  if (sqliteCode === 'EACCES' || sqliteCode === 'EROFS' || sqliteCode === 'EPERM') return 'StoreReadOnly';
   if (sqliteCode.startsWith('SQLITE_CORRUPT') || sqliteCode === 'SQLITE_NOTADB') return 'StoreCorrupt';
   if (sqliteCode.startsWith('SQLITE_READONLY') || sqliteCode.startsWith('SQLITE_CANTOPEN') || sqliteCode.startsWith('SQLITE_PERM'))
     return 'StoreReadOnly';

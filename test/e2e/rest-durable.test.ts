@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { restClient } from './support/rest-client.ts';
-import { startServerProcess } from './support/server-process.ts';
+import { runCli, startServerProcess } from './support/server-process.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'switchboard-durable-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -31,6 +32,31 @@ describe('a server on the sqlite store', () => {
     expect((await again.get('/routing/jobs/j')).json).toMatchObject({ id: 'j', status: 'queued', priority: 3 });
     expect((await again.get('/routing/queues/q')).json).toMatchObject({ id: 'q', distributionPolicyId: 'p' });
     expect(await second.stop()).toBe(0);
+  });
+
+  it('switchboard backup copies the database while the server serves, and a server started on the copy has it all', async () => {
+    const dataDir = join(root, 'live');
+    const server = await startServerProcess(sqlite(dataDir));
+    const rest = restClient(server.url);
+    await rest.patch('/routing/distributionPolicies/p', { offerExpiresAfterSeconds: 60, mode: { kind: 'longestIdle' } });
+    await rest.patch('/routing/queues/q', { distributionPolicyId: 'p' });
+    for (let i = 0; i < 20; i++) expect((await rest.patch(`/routing/jobs/j${i}`, { queueId: 'q', channelId: 'voice' })).status).toBe(201);
+    const file = join(root, 'live-backup.db');
+    const backup = await runCli(['backup', file, '--data-dir', dataDir]);
+    expect(backup).toMatchObject({ code: 0, stdout: expect.stringContaining(`backed up ${dataDir} to ${file}`) });
+    expect(await runCli(['backup', file, '--data-dir', dataDir])).toMatchObject({ code: 1, stderr: expect.stringContaining('already exists') });
+    // The live server is not disturbed by the backup.
+    expect((await rest.patch('/routing/jobs/after-backup', { queueId: 'q', channelId: 'voice' })).status).toBe(201);
+    expect(await server.stop()).toBe(0);
+
+    const restoredDir = join(root, 'restored');
+    mkdirSync(restoredDir);
+    copyFileSync(file, join(restoredDir, 'switchboard.db'));
+    const restored = await startServerProcess(sqlite(restoredDir));
+    const again = restClient(restored.url);
+    expect((await again.get<{ value: unknown[] }>('/routing/jobs', { query: { maxpagesize: '100' } })).json.value).toHaveLength(20);
+    expect((await again.get('/routing/jobs/after-backup')).status).toBe(404);
+    expect(await restored.stop()).toBe(0);
   });
 
   it('refuses to start on a data directory another server is using', async () => {

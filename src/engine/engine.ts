@@ -25,6 +25,7 @@ import { DeadlineHeap } from './deadline-heap.ts';
 import { encodeJob, encodeResource, encodeWorker } from './document-codec.ts';
 import { EventFactory, type PendingEvent } from './event-data.ts';
 import { EventLog } from './event-log.ts';
+import { OrderedIdMap } from './ordered-ids.ts';
 import { WaitEstimator } from './wait-estimator.ts';
 import { WorkerPools } from './worker-pools.ts';
 import { CommitPipeline, storeUnavailable, type TransitionListener } from './commit-pipeline.ts';
@@ -89,13 +90,13 @@ export class Engine {
   readonly log: EventLog;
   readonly deadlines: DeadlineHeap;
 
-  readonly distributionPolicies = new Map<string, StoredResource<DistributionPolicy>>();
-  readonly classificationPolicies = new Map<string, StoredResource<ClassificationPolicy>>();
-  readonly exceptionPolicies = new Map<string, StoredResource<ExceptionPolicy>>();
-  readonly queues = new Map<string, StoredResource<RouterQueue>>();
+  readonly distributionPolicies = new OrderedIdMap<StoredResource<DistributionPolicy>>();
+  readonly classificationPolicies = new OrderedIdMap<StoredResource<ClassificationPolicy>>();
+  readonly exceptionPolicies = new OrderedIdMap<StoredResource<ExceptionPolicy>>();
+  readonly queues = new OrderedIdMap<StoredResource<RouterQueue>>();
   readonly supervisors = new Map<string, QueueActor>();
-  readonly jobs = new Map<string, JobRecord>();
-  readonly workers = new Map<string, WorkerActor>();
+  readonly jobs = new OrderedIdMap<JobRecord>();
+  readonly workers = new OrderedIdMap<WorkerActor>();
   readonly workerVersions = new Map<string, Versioned>();
   readonly offers = new Map<string, OfferActor>();
   readonly endedOffers = new Map<string, { workerId: string; outcome: OfferOutcome }>();

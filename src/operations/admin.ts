@@ -13,7 +13,8 @@ import { validateScoringRule } from '../policy/scoring.ts';
 import { validateWeights } from '../policy/weighted.ts';
 import { createActor } from 'xstate';
 import { queueMachine } from '../../machines/queue.machine.ts';
-import { paginate, type Page, type PageRequest } from './paging.ts';
+import type { OrderedIdMap } from '../engine/ordered-ids.ts';
+import { everything, paginate, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
 
 type AdminKind = 'distributionPolicy' | 'queue' | 'classificationPolicy' | 'exceptionPolicy';
@@ -30,7 +31,7 @@ interface AdminSpec<K extends AdminKind> {
   readonly kind: K;
   readonly label: string;
   readonly idField: string;
-  readonly map: (engine: Engine) => Map<string, StoredResource<AdminResources[K]>>;
+  readonly map: (engine: Engine) => OrderedIdMap<StoredResource<AdminResources[K]>>;
   /** Checks references and rules; may normalise the fields (implicit labels, generated ids). */
   readonly prepare: (engine: Engine, id: string, fields: WritableOf<K>) => WritableOf<K>;
   /** Reacts to a committed change (inside the command). */
@@ -251,5 +252,5 @@ export async function deleteAdmin<K extends AdminKind>(engine: Engine, spec: Adm
 }
 
 export function listAdmin<K extends AdminKind>(engine: Engine, spec: AdminSpec<K>, request: PageRequest): Page<AdminResources[K]> {
-  return paginate(spec.map(engine).values(), request, (stored) => render(spec, stored));
+  return paginate(spec.map(engine), request, everything, (stored) => render(spec, stored));
 }

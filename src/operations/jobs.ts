@@ -17,7 +17,7 @@ import { enqueue, queuedEvent, route, withdraw } from '../policy/routing.ts';
 import { waitingForActivation } from '../policy/scheduling.ts';
 import { armSelectorExpiry, stampSelector } from '../policy/selector-expiry.ts';
 import type { UpsertResult } from './admin.ts';
-import { paginate, where, type Page, type PageRequest } from './paging.ts';
+import { paginate, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
 import { toIso } from '../time.ts';
 
@@ -168,7 +168,7 @@ export function listJobs(engine: Engine, request: ListJobsRequest): Page<RouterJ
     }
     return true;
   };
-  return paginate(where(engine.jobs.values(), keep), request, renderJob);
+  return paginate(engine.jobs, request, keep, renderJob);
 }
 
 export function cancelJob(engine: Engine, jobId: string, options: CancelJobOptions = {}): Promise<Record<string, never>> {

@@ -1,4 +1,5 @@
 import { RouterError } from '../errors.ts';
+import type { OrderedIdMap } from '../engine/ordered-ids.ts';
 
 /** Paging arguments of every list operation. */
 export interface PageRequest {
@@ -18,32 +19,49 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
 /**
- * One page of `items` (already filtered, in a stable order). The token is the offset into that order, so a page
- * never repeats an item unless items before it were deleted meanwhile.
+ * One page of the items of `map` that pass `keep`, in id order. The token names the last id served (a keyset, not
+ * an offset), so the next page starts right after it: deleting or adding items meanwhile never repeats or skips one
+ * that stayed, and the order is the same after a restart. A token is only given when a further item passes `keep`.
  */
-export function paginate<S, T>(items: Iterable<S>, request: PageRequest, render: (item: S) => T): Page<T> {
+export function paginate<S, T>(
+  map: OrderedIdMap<S>,
+  request: PageRequest,
+  keep: (item: S, id: string) => boolean,
+  render: (item: S, id: string) => T,
+): Page<T> {
   const size = request.maxpagesize ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
     throw new RouterError('InvalidRequest', `maxpagesize must be an integer from 1 to ${MAX_PAGE_SIZE}`, 'maxpagesize');
-  const offset = request.pageToken === undefined ? 0 : decodeToken(request.pageToken);
+  const after = request.pageToken === undefined ? undefined : decodeToken(request.pageToken);
   const value: T[] = [];
-  let index = 0;
-  for (const item of items) {
-    if (index++ < offset) continue;
-    if (value.length === size) return { value, nextPageToken: Buffer.from(String(offset + size)).toString('base64url') };
-    value.push(render(item));
+  let lastId: string | undefined;
+  for (const [id, item] of map.entriesAfter(after)) {
+    if (!keep(item, id)) continue;
+    if (value.length === size) return { value, nextPageToken: encodeToken(lastId!) };
+    value.push(render(item, id));
+    lastId = id;
   }
   return { value };
 }
 
-function decodeToken(token: string): number {
-  const decoded = Buffer.from(token, 'base64url').toString();
-  const offset = Number(decoded);
-  if (!/^\d+$/.test(decoded) || !Number.isSafeInteger(offset)) throw new RouterError('InvalidRequest', 'the page token is not valid', 'pageToken');
-  return offset;
+/** Keeps every item: for lists without filters. */
+export const everything = (): boolean => true;
+
+const TOKEN_VERSION = 1;
+
+function encodeToken(afterId: string): string {
+  return Buffer.from(JSON.stringify({ v: TOKEN_VERSION, after: afterId })).toString('base64url');
 }
 
-/** Keeps the items of `source` that pass `keep`, lazily. */
-export function* where<T>(source: Iterable<T>, keep: (item: T) => boolean): Generator<T> {
-  for (const item of source) if (keep(item)) yield item;
+function decodeToken(token: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString());
+  } catch {
+    parsed = undefined;
+  }
+  const { v, after } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { v?: unknown; after?: unknown };
+  if (v !== TOKEN_VERSION || typeof after !== 'string')
+    throw new RouterError('InvalidRequest', 'the page token is not valid; pass back a nextPageToken (or nextLink) exactly as received', 'pageToken');
+  return after;
 }

@@ -6,7 +6,7 @@ import type { AcceptJobOfferResult, DeclineJobOfferOptions } from '../protocol/a
 import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
 import type { RouterWorker, RouterWorkerState } from '../protocol/worker.schemas.ts';
 import type { UpsertResult } from './admin.ts';
-import { paginate, where, type Page, type PageRequest } from './paging.ts';
+import { paginate, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
 import { toIso as iso } from '../time.ts';
 
@@ -165,7 +165,7 @@ export interface ListWorkersRequest extends PageRequest {
 
 export function listWorkers(engine: Engine, request: ListWorkersRequest): Page<RouterWorker> {
   const state = request.state ?? 'all';
-  const keep = (workerId: string): boolean => {
+  const keep = (_actor: unknown, workerId: string): boolean => {
     const record = engine.workerRecord(workerId)!;
     const worker = record.context;
     if (state !== 'all' && record.state !== state) return false;
@@ -178,7 +178,7 @@ export function listWorkers(engine: Engine, request: ListWorkersRequest): Page<R
     }
     return true;
   };
-  return paginate(where(engine.workers.keys(), keep), request, (workerId) => renderWorker(engine, workerId));
+  return paginate(engine.workers, request, keep, (_actor, workerId) => renderWorker(engine, workerId));
 }
 
 /** Finds a live offer of this worker, or explains precisely why there is none. */

@@ -35,6 +35,7 @@ export const errorCatalogue = {
   HeadersTooLarge: { status: 431, azureCode: 'RequestHeaderFieldsTooLarge', retryable: false, summary: 'The request headers exceed the limit of 16 KiB in total.' },
   ThrottleLimitExceeded: { status: 429, azureCode: 'TooManyRequests', retryable: true, summary: 'The client exceeded its request rate; retry after the `Retry-After` delay.' },
   EventsNoLongerAvailable: { status: 410, azureCode: 'Gone', retryable: false, summary: 'Replay was asked from a sequence number older than the retained event history.' },
+  SequenceBeyondHead: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'Replay was asked from a sequence number beyond the next one to be given: this router never numbered the events before it (it may run on an older backup than the client saw). Re-read current state, then subscribe from the head.' },
   StoreUnavailable: { status: 503, azureCode: 'ServiceUnavailable', retryable: true, summary: 'A commit to the store failed (disk full, I/O error, read-only file): the change was not made, and the router refuses every request until it is restarted with a working store. Nothing acknowledged is lost.' },
   InternalError: { status: 500, azureCode: 'InternalServerError', retryable: true, summary: 'An unexpected fault; nothing was acknowledged.' },
 } as const satisfies Record<string, { status: number; azureCode: string; retryable: boolean; summary: string }>;

@@ -61,23 +61,42 @@ export class EventLog {
   }
 
   /**
+   * Refuses a replay that cannot be served: from before the retained history (`EventsNoLongerAvailable`), or from
+   * beyond the next number to be given (`SequenceBeyondHead`): those numbers were never given here, and silently
+   * delivering lower ones would look to the client like events it has not seen.
+   */
+  checkFrom(fromSequence: number): void {
+    const oldest = this.#store.oldestRetainedSequence();
+    if (fromSequence < oldest)
+      throw new RouterError('EventsNoLongerAvailable', `events before ${oldest} are no longer retained`, 'fromSequence');
+    const next = this.#lastSequenceNumber + 1;
+    if (fromSequence > next)
+      throw new RouterError('SequenceBeyondHead', `fromSequence ${fromSequence} is beyond the next sequence number, ${next}`, 'fromSequence');
+  }
+
+  /**
    * Live events from now on; with `fromSequence`, first every retained event from that number, then live ones, with
-   * nothing missed or repeated in between. Throws `EventsNoLongerAvailable` when `fromSequence` was pruned.
+   * nothing missed or repeated in between. Throws as {@link checkFrom} does.
    */
   async subscribe(filter: EventFilter, listener: EventListener, fromSequence?: number): Promise<Unsubscribe> {
     const entry = { filter, listener };
+    if (fromSequence !== undefined) this.checkFrom(fromSequence);
     // Replay reaches only what was published: a batch the store already holds but whose commit has not yet been
     // acknowledged is published to the live listener afterwards, so it must not be replayed as well.
     if (fromSequence === undefined || fromSequence > this.#lastPublished) {
-      this.#listeners.add(entry);
-      return () => this.#listeners.delete(entry);
+      // A batch still being committed may hold numbers below `fromSequence`: the subscriber asked not to see them.
+      const live =
+        fromSequence === undefined
+          ? entry
+          : {
+              filter,
+              listener: (event: RouterEvent) => {
+                if (event.sequenceNumber >= fromSequence) listener(event);
+              },
+            };
+      this.#listeners.add(live);
+      return () => this.#listeners.delete(live);
     }
-    if (fromSequence < this.#store.oldestRetainedSequence())
-      throw new RouterError(
-        'EventsNoLongerAvailable',
-        `events before ${this.#store.oldestRetainedSequence()} are no longer retained`,
-        'fromSequence',
-      );
     // Buffer live events while the replay reads, then hand over at the seam without duplicates.
     const pending: RouterEvent[] = [];
     const buffering = { filter, listener: (event: RouterEvent) => pending.push(event) };

@@ -65,4 +65,53 @@ describe('event replay', () => {
     await router.subscribe({}, (event) => replayed.push(event), oldest);
     expect(replayed).toEqual(events.slice(oldest - 1));
   });
+
+  it('replay from the next number to be given waits for it; from beyond it is refused with SequenceBeyondHead', async () => {
+    const { router, events } = await openTestRouter();
+    await setupQueue(router);
+    await registerWorker(router, 'w', { capacity: 1 });
+    const next = events.length + 1;
+    const error = await expectRefusal(router.subscribe({}, () => undefined, next + 1), 'SequenceBeyondHead');
+    expect(error.target).toBe('fromSequence');
+    await expectRefusal(router.subscribe({}, () => undefined, 1_000_000), 'SequenceBeyondHead');
+
+    const received: RouterEvent[] = [];
+    await router.subscribe({}, (event) => received.push(event), next);
+    await work(router, 'a');
+    expect(received).toEqual(events.slice(next - 1));
+    expect(received[0]?.sequenceNumber).toBe(next);
+  });
+
+  it('a subscription from a number inside a batch still being committed starts exactly at that number', async () => {
+    const store = new HeldStore();
+    const { router, events } = await openTestRouter({ store });
+    await setupQueue(router);
+    await registerWorker(router, 'w', { capacity: 1 });
+    const head = events.length;
+    store.hold = true;
+    const pending = createJob(router, 'j');
+    // The job's batch (created, queued, offer issued) is numbered, and held in the store before it is published.
+    await expect.poll(() => router.engine.log.lastSequenceNumber).toBeGreaterThanOrEqual(head + 2);
+    const received: RouterEvent[] = [];
+    await router.subscribe({}, (event) => received.push(event), head + 2);
+    store.release();
+    await pending;
+    expect(received).toEqual(events.slice(head + 1));
+  });
 });
+
+/** A memory store whose commits can be held back, to observe a batch between numbering and publication. */
+class HeldStore extends MemoryStore {
+  hold = false;
+  #waiting: Array<() => void> = [];
+
+  override async commit(batch: Parameters<MemoryStore['commit']>[0]): Promise<void> {
+    if (this.hold) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    return super.commit(batch);
+  }
+
+  release(): void {
+    this.hold = false;
+    for (const resolve of this.#waiting.splice(0)) resolve();
+  }
+}

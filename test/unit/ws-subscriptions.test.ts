@@ -56,6 +56,24 @@ describe('subscribe', () => {
     socket.close();
   });
 
+  it('refuses a sequence number beyond the next one with SequenceBeyondHead, and serves the next one when it comes', async () => {
+    server = await startInProcessServer();
+    await routing(server.router);
+    const next = server.router.engine.log.lastSequenceNumber + 1;
+    const { socket, messages } = await recorder(server.wsUrl);
+
+    socket.send(JSON.stringify({ id: 1, op: 'subscribe', args: { fromSequence: next + 1 } }));
+    socket.send(JSON.stringify({ id: 2, op: 'subscribe', args: { fromSequence: next } }));
+    await expect.poll(() => messages.length).toBe(2);
+    expect(messages[0]).toMatchObject({ id: 1, ok: false, error: { code: 'SequenceBeyondHead', target: 'fromSequence' } });
+    expect(messages[1]).toMatchObject({ id: 2, ok: true });
+
+    await server.router.upsertJob('j', { queueId: 'q', channelId: 'voice' });
+    await expect.poll(() => messages.length).toBeGreaterThan(2);
+    expect(messages[2]).toMatchObject({ type: 'event', event: { sequenceNumber: next } });
+    socket.close();
+  });
+
   it('answers an unknown subscription id with NotFound', async () => {
     server = await startInProcessServer();
     const { socket, messages } = await recorder(server.wsUrl);

@@ -16,7 +16,8 @@ export interface GatewayAnswer<R> {
  * `subscribe`: starts an events or transitions subscription on the connection. Its pushes are held until the
  * answer carrying the subscription id has gone out.
  *
- * @throws RouterError `EventsNoLongerAvailable` when `fromSequence` is older than the retained history
+ * @throws RouterError `EventsNoLongerAvailable` when `fromSequence` is older than the retained history, and
+ *   `SequenceBeyondHead` when it is beyond the next sequence number
  */
 export function subscribe(
   router: Router,
@@ -35,9 +36,7 @@ export function subscribe(
 
   const { fromSequence, types, jobId, workerId, queueId } = args;
   // Checked here, before anything is sent, because the router reports it only once the subscription has started.
-  const oldest = router.engine.store.oldestRetainedSequence();
-  if (fromSequence !== undefined && fromSequence < oldest)
-    throw new RouterError('EventsNoLongerAvailable', `events before ${oldest} are no longer retained`, 'fromSequence');
+  if (fromSequence !== undefined) router.engine.log.checkFrom(fromSequence);
 
   const subscriptionId = connection.addSubscription((id) => {
     let active = true;

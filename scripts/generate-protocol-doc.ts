@@ -16,6 +16,7 @@ import {
   WsPushSchema,
   WsRequestSchema,
 } from '../src/gateway/ws/messages.schemas.ts';
+import { documentedArgs } from '../src/operations/documented-args.ts';
 import { operations, type Operation } from '../src/operations/table.ts';
 import { ClassificationPolicySchema } from '../src/protocol/classification-policy.schemas.ts';
 import { DistributionPolicySchema } from '../src/protocol/distribution-policy.schemas.ts';
@@ -23,7 +24,6 @@ import { RouterEventSchema } from '../src/protocol/events.schemas.ts';
 import { ExceptionPolicySchema } from '../src/protocol/exception-policy.schemas.ts';
 import { RouterJobSchema } from '../src/protocol/job.schemas.ts';
 import { RouterQueueSchema } from '../src/protocol/queue.schemas.ts';
-import { writableSchemas, type ResourceKind } from '../src/protocol/resources.ts';
 import { RouterWorkerSchema } from '../src/protocol/worker.schemas.ts';
 
 const PROTOCOL_PAGE = new URL('../docs/protocol.md', import.meta.url);
@@ -45,16 +45,6 @@ const RESOURCES: ReadonlyArray<readonly [string, z.ZodType]> = [
 /** GitHub's heading anchor: lower case, punctuation dropped. */
 function anchor(heading: string): string {
   return heading.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replaceAll(' ', '-');
-}
-
-/**
- * The arguments a client sends to an upsert: the table accepts the body loosely (the Router validates the merged
- * patch), so the page shows the resource's writable fields beside the path parameter and preconditions.
- */
-function documentedArgs(operation: Operation): z.ZodType {
-  if (operation.kind !== 'upsert' || !(operation.args instanceof z.ZodObject)) return operation.args;
-  const kind = `${operation.name[6]!.toLowerCase()}${operation.name.slice(7)}` as ResourceKind;
-  return z.object({ ...operation.args.shape, ...writableSchemas[kind].partial().shape });
 }
 
 interface Documented {

@@ -9,6 +9,7 @@ import { rateKey, type RateLimiter } from '../rate-limit.ts';
 import { requireApiVersion } from './api-version.ts';
 import { authenticate, isLoopbackAddress } from './client-identity.ts';
 import { nextLink } from './next-link.ts';
+import { answerOpenApi } from './openapi.ts';
 import { parseJsonObject, readBody } from './request-body.ts';
 import { matchRoute } from './routes.ts';
 import { answerProbe } from './probes.ts';
@@ -56,7 +57,7 @@ export function createRestHandler(options: RestHandlerOptions): RequestHandler {
 async function handle(options: RestHandlerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = targetUrl(request.url ?? '/');
   const method = request.method ?? '';
-  if (answerProbe(options.router, url.pathname, method, response)) return;
+  if (answerProbe(options.router, url.pathname, method, response) || answerOpenApi(url.pathname, method, response)) return;
 
   const read = await readBody(request, options.maxBodyBytes);
   if (read.kind === 'aborted') return;

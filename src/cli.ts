@@ -1,10 +1,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { LevelWithSilent } from 'pino';
 import { checkServerConfig, ServerConfigError, startServer } from './gateway/server.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './gateway/rate-limit.ts';
 import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
 import { createWsGateway } from './gateway/ws/gateway.ts';
+import { createLogger, LOG_LEVELS, logRequest } from './observability/logger.ts';
+import { createMetrics } from './observability/metrics.ts';
 import { Router } from './router.ts';
 import { backupDataDir } from './store/sqlite/backup.ts';
 import { DATABASE_FILE } from './store/sqlite/database.ts';
@@ -21,7 +24,8 @@ import { StoreError } from './store/store-error.ts';
 
 const HELP = `Usage: switchboard serve [options]
 
-Starts Switchboard: the Azure Job Router REST API (2023-11-01) under /routing/ and GET /healthz, on one port.
+Starts Switchboard: the Azure Job Router REST API (2023-11-01) under /routing/, WebSocket at /ws, GET /healthz,
+/readyz, /openapi.json and /metrics (Prometheus, admin credentials), on one port.
 
 Options:
   --port <n>            Port to listen on; 0 picks a free one. Env PORT. Default 8080.
@@ -48,6 +52,8 @@ Options:
   --max-body-bytes <n>  Largest request body; larger ones get 413. Env SWITCHBOARD_MAX_BODY_BYTES. Default ${DEFAULT_MAX_BODY_BYTES}.
   --rate-limit <n>      Requests per 10 seconds per client (worker token, else remote address); beyond it 429 with
                         Retry-After. Env SWITCHBOARD_RATE_LIMIT. Default ${AZURE_JOB_ROUTER_RATE_LIMIT.capacity} (Azure's limit).
+  --log-level <level>   fatal, error, warn, info (default), debug, trace or silent. JSON lines on stderr: one per
+                        REST request, commit failures, faults. Env SWITCHBOARD_LOG_LEVEL.
   -h, --help            Show this help.
 
 ${WS_ENVIRONMENT_HELP}
@@ -74,6 +80,7 @@ interface ServeConfig {
   readonly accessKey: string | undefined;
   readonly maxBodyBytes: number;
   readonly rateLimit: number;
+  readonly logLevel: LevelWithSilent;
 }
 
 /** Options win over environment variables, which win over defaults. */
@@ -91,7 +98,14 @@ function serveConfig(values: Record<string, string | boolean | undefined>, env: 
     accessKey: text('access-key', 'SWITCHBOARD_ACCESS_KEY'),
     maxBodyBytes: positiveInteger('--max-body-bytes', text('max-body-bytes', 'SWITCHBOARD_MAX_BODY_BYTES') ?? String(DEFAULT_MAX_BODY_BYTES)),
     rateLimit: positiveInteger('--rate-limit', text('rate-limit', 'SWITCHBOARD_RATE_LIMIT') ?? String(AZURE_JOB_ROUTER_RATE_LIMIT.capacity)),
+    logLevel: logLevel(text('log-level', 'SWITCHBOARD_LOG_LEVEL') ?? 'info'),
   };
+}
+
+function logLevel(text: string): LevelWithSilent {
+  const level = LOG_LEVELS.find((candidate) => candidate === text);
+  if (level === undefined) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(text)}`);
+  return level;
 }
 
 function storeConfig(text: (option: string, variable: string) => string | undefined): StoreConfig {
@@ -122,6 +136,7 @@ function duration(name: string, text: string): number {
 async function serve(config: ServeConfig): Promise<void> {
   const wsOptions = wsOptionsFromEnvironment(process.env);
   checkServerConfig(config.host, config.accessKey);
+  const logger = createLogger(config.logLevel);
   const store = await openStore(config.store);
   const router = await Router.open({ store }).catch(async (error: unknown) => {
     await store.close();
@@ -134,6 +149,10 @@ async function serve(config: ServeConfig): Promise<void> {
     refillPerSecond: config.rateLimit / 10,
     now: () => router.engine.now(),
   });
+  const metrics = createMetrics(router);
+  router.engine.onCommit((report) => {
+    if (report.failure) logger.error({ msg: 'commit failed', code: 'StoreUnavailable', error: report.failure.message });
+  });
   const gateway = createWsGateway({ router, accessKey: config.accessKey, rateLimiter, now: () => router.engine.now(), ...wsOptions });
   const server = await startServer({
     router,
@@ -142,7 +161,12 @@ async function serve(config: ServeConfig): Promise<void> {
     accessKey: config.accessKey,
     maxBodyBytes: config.maxBodyBytes,
     rateLimiter,
-    log: (message) => process.stderr.write(`${message}\n`),
+    log: (message) => logger.error({ msg: 'internal error', code: 'InternalError', detail: message }),
+    observe: (request) => {
+      logRequest(logger, request);
+      metrics.observeRequest(request.operation ?? 'none', request.status, request.durationMs / 1000);
+    },
+    metrics,
     onUpgrade: gateway.handleUpgrade,
   }).catch(async (error: unknown) => {
     await router.close();
@@ -150,11 +174,15 @@ async function serve(config: ServeConfig): Promise<void> {
   });
   const access = config.accessKey === undefined ? '; no access key, so only loopback clients are accepted' : '; requests must be signed or carry a bearer token';
   process.stdout.write(`switchboard listening on ${server.url}; ${describeStore(config.store)}${access}\n`);
+  logger.info({ msg: 'listening', url: server.url, store: config.store.kind });
 
   const shutdown = async () => {
     await gateway.close();
     await server.close();
     await router.close();
+    metrics.close();
+    logger.info({ msg: 'stopped' });
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown());
@@ -172,6 +200,7 @@ const OPTIONS = {
   'access-key': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'rate-limit': { type: 'string' },
+  'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

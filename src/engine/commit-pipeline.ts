@@ -19,6 +19,17 @@ export interface Transition {
 
 export type TransitionListener = (transition: Transition) => void;
 
+/** What one batch written to the store was, for metrics and logs. */
+export interface CommitReport {
+  readonly durationMs: number;
+  readonly documents: number;
+  readonly events: number;
+  /** Set when the store refused the batch. */
+  readonly failure?: Error | undefined;
+}
+
+export type CommitListener = (report: CommitReport) => void;
+
 /**
  * Collects what the commands of one tick change — documents, events, transitions — and writes it to the store in one
  * batch (group commit). Events are numbered and published, and transitions delivered, only after the store has the
@@ -33,6 +44,7 @@ export class CommitPipeline {
   readonly #deleted = new Map<string, { kind: DocumentKind; id: string }>();
   #events: PendingEvent[] = [];
   readonly #transitionListeners = new Set<TransitionListener>();
+  readonly #commitListeners = new Set<CommitListener>();
   #transitions: Transition[] = [];
   #batch: Promise<void> | undefined;
   #committing: Promise<void> = Promise.resolve();
@@ -76,6 +88,12 @@ export class CommitPipeline {
     return () => this.#transitionListeners.delete(listener);
   }
 
+  /** Every batch written (or refused), after the store answered. */
+  onCommit(listener: CommitListener): () => void {
+    this.#commitListeners.add(listener);
+    return () => this.#commitListeners.delete(listener);
+  }
+
   recordTransition(kind: Transition['actor']['kind'], id: string, from: string | null, to: string, event: string): void {
     if (this.#transitionListeners.size === 0 || from === to) return;
     this.#transitions.push({ actor: { kind, id }, from, to, event });
@@ -109,12 +127,19 @@ export class CommitPipeline {
     this.#deleted.clear();
     this.#events = [];
     if (puts.length === 0 && deletes.length === 0 && events.length === 0) return;
+    const startedAt = performance.now();
+    const report = (failure?: Error) => {
+      const done = { durationMs: performance.now() - startedAt, documents: puts.length + deletes.length, events: events.length, failure };
+      for (const listener of this.#commitListeners) listener(done);
+    };
     try {
       await this.#store.commit({ puts, deletes, events });
     } catch (cause) {
       this.#failure = cause instanceof Error ? cause : new Error(String(cause));
+      report(this.#failure);
       throw storeUnavailable(this.#failure);
     }
+    report();
     this.#log.publish(events);
     const transitions = this.#transitions;
     this.#transitions = [];

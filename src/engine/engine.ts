@@ -28,7 +28,7 @@ import { EventLog } from './event-log.ts';
 import { OrderedIdMap } from './ordered-ids.ts';
 import { WaitEstimator } from './wait-estimator.ts';
 import { WorkerPools } from './worker-pools.ts';
-import { CommitPipeline, storeUnavailable, type TransitionListener } from './commit-pipeline.ts';
+import { CommitPipeline, storeUnavailable, type CommitListener, type TransitionListener } from './commit-pipeline.ts';
 import { toIso } from '../time.ts';
 import type { JobRecord, StoredResource, Versioned, WorkerRecord } from './records.ts';
 
@@ -178,6 +178,11 @@ export class Engine {
   assertServing(): void {
     const failure = this.#pipeline.failure;
     if (failure) throw storeUnavailable(failure);
+  }
+
+  /** Every batch written to the store, or refused by it: for metrics and logs. */
+  onCommit(listener: CommitListener): () => void {
+    return this.#pipeline.onCommit(listener);
   }
 
   /** Resolves once every change recorded so far is committed, or its commit has failed. */

@@ -6,7 +6,7 @@ import type { Router } from '../router.ts';
 import { isWellFormedAccessKey } from './auth/access-key.ts';
 import { isLoopbackHost } from './http/client-identity.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './http/request-body.ts';
-import { createRestHandler } from './http/rest-handler.ts';
+import { createRestHandler, type RestHandlerOptions } from './http/rest-handler.ts';
 import { rawErrorResponse } from './http/responses.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './rate-limit.ts';
 
@@ -33,6 +33,10 @@ export interface ServerOptions {
   readonly rateLimiter?: RateLimiter | undefined;
   /** Receives unexpected faults with their stack; default `console.error`. */
   readonly log?: ((message: string) => void) | undefined;
+  /** Told of every REST request once answered (request log, metrics). */
+  readonly observe?: RestHandlerOptions['observe'];
+  /** Serves `GET /metrics` to admin credentials. */
+  readonly metrics?: RestHandlerOptions['metrics'];
   /**
    * The WebSocket gateway's hook: called for every HTTP upgrade request (the gateway serves `/ws` and refuses the
    * rest). Without it, upgrades are refused with 404.
@@ -92,6 +96,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     rateLimiter: options.rateLimiter ?? new RateLimiter({ ...(options.rateLimit ?? AZURE_JOB_ROUTER_RATE_LIMIT), now }),
     now,
     log: options.log ?? ((message) => console.error(message)),
+    observe: options.observe,
+    metrics: options.metrics,
   });
   const httpServer = createServer((request, response) => void handler(request, response));
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {

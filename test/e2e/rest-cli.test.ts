@@ -33,7 +33,8 @@ describe('switchboard serve', () => {
     for (const option of [
       '--port', '--host', '--access-key', '--max-body-bytes', '--rate-limit', '--help', 'PORT', 'HOST', 'SWITCHBOARD_ACCESS_KEY',
       '--store', '--data-dir', '--sync', '--event-retention', '--event-max-age', 'SWITCHBOARD_STORE', 'SWITCHBOARD_DATA_DIR',
-      'SWITCHBOARD_SYNC', 'SWITCHBOARD_EVENT_RETENTION', 'SWITCHBOARD_EVENT_MAX_AGE', 'switchboard backup',
+      'SWITCHBOARD_SYNC', 'SWITCHBOARD_EVENT_RETENTION', 'SWITCHBOARD_EVENT_MAX_AGE', 'switchboard backup', '--log-level',
+      'SWITCHBOARD_LOG_LEVEL',
     ])
       expect(help.stdout).toContain(option);
   });
@@ -47,6 +48,9 @@ describe('switchboard serve', () => {
     expect(stdout.split('\n').filter(Boolean)).toEqual([
       `switchboard listening on ${server.url}; state in memory only (lost when the server stops); no access key, so only loopback clients are accepted`,
     ]);
-    expect(stderr).toBe('');
+    // stderr is the structured log: JSON lines only, and nothing amiss in them.
+    const levels = stderr.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { level: string }).level);
+    expect(levels.length).toBeGreaterThan(0);
+    expect(levels.every((level) => level === 'info' || level === 'debug')).toBe(true);
   });
 });

@@ -83,6 +83,9 @@ describe('a server on the sqlite store', () => {
     expect(await probe(server.url, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
     expect((await rest.get('/routing/queues/q')).status).toBe(503);
     expect(await server.stop()).toBe(0);
+    const logged = server.output().stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'error', msg: 'commit failed', code: 'StoreUnavailable' }));
+    expect(logged).toContainEqual(expect.objectContaining({ msg: 'request', operation: 'upsertJob', status: 503, code: 'StoreUnavailable' }));
 
     const restarted = await startServerProcess(sqlite(dataDir));
     const again = restClient(restarted.url);

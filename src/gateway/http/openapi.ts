@@ -208,6 +208,17 @@ export function buildOpenApiDocument(): JsonSchema {
     '200': 'Ready.',
     '503': 'Not ready: a commit failed (docs/storage.md).',
   });
+  paths['/metrics'] = {
+    get: {
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics: queues, jobs, workers, offers, requests, commits, WebSocket connections, Node (docs/operations.md).',
+      security: [{ hmac: [] }, { bearer: [] }],
+      responses: {
+        '200': { description: 'The text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } },
+        default: ERROR_RESPONSE,
+      },
+    },
+  };
   paths['/openapi.json'] = {
     get: { operationId: 'getOpenApiDocument', summary: 'This document.', security: [], responses: { '200': { description: 'The OpenAPI document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
   };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { RouterError } from '../../errors.ts';
 import { invokeOperation, type Invocation, type Operation } from '../../operations/table.ts';
@@ -27,6 +28,29 @@ export interface RestHandlerOptions {
   readonly now: () => number;
   /** Where unexpected faults are reported, with their stack (never sent to the client). */
   readonly log: (message: string) => void;
+  /** Told of every request once its answer is sent: the request log and metrics. */
+  readonly observe?: ((request: AnsweredRequest) => void) | undefined;
+  /** Serves `GET /metrics` to admin credentials; without it the path is not found. */
+  readonly metrics?: { render(): Promise<string> } | undefined;
+}
+
+/** One answered request, as the request log and metrics see it. */
+export interface AnsweredRequest {
+  readonly method: string;
+  /** The path, without the query (which may carry tokens). */
+  readonly path: string;
+  /** The operation matched, when one was. */
+  readonly operation: string | undefined;
+  readonly status: number;
+  /** The catalogue code of a refusal. */
+  readonly code: string | undefined;
+  readonly durationMs: number;
+  /** `x-ms-request-id`: given to every request, and sent back. */
+  readonly requestId: string;
+  /** `x-ms-client-request-id`, when the client sent one (echoed back). */
+  readonly clientRequestId: string | undefined;
+  /** The caller's address. */
+  readonly client: string;
 }
 
 /** A request handler for `node:http`. */
@@ -44,8 +68,26 @@ const MERGE_PATCH_TYPES: ReadonlySet<string> = new Set(['application/merge-patch
  */
 export function createRestHandler(options: RestHandlerOptions): RequestHandler {
   return async (request, response) => {
+    const matched: { operation?: string } = {};
+    const ids = identifyRequest(request, response);
+    if (options.observe) {
+      const startedAt = performance.now();
+      const observe = options.observe;
+      response.once('finish', () =>
+        observe({
+          method: request.method ?? '',
+          path: (request.url ?? '/').split('?')[0]!.slice(0, 512),
+          operation: matched.operation,
+          status: response.statusCode,
+          code: response.getHeader('x-ms-error-code') as string | undefined,
+          durationMs: performance.now() - startedAt,
+          ...ids,
+          client: request.socket.remoteAddress ?? 'unknown',
+        }),
+      );
+    }
     try {
-      await handle(options, request, response);
+      await handle(options, request, response, matched);
     } catch (error) {
       if (error instanceof RouterError) return sendError(response, error);
       options.log(`internal error on ${request.method} ${request.url}: ${error instanceof Error ? error.stack : String(error)}`);
@@ -54,7 +96,25 @@ export function createRestHandler(options: RestHandlerOptions): RequestHandler {
   };
 }
 
-async function handle(options: RestHandlerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/**
+ * Gives the request its `x-ms-request-id` and echoes the client's `x-ms-client-request-id` (as Azure does), on
+ * every answer including refusals. A client id that is not a short printable token is not echoed.
+ */
+function identifyRequest(request: IncomingMessage, response: ServerResponse): { requestId: string; clientRequestId: string | undefined } {
+  const requestId = randomUUID();
+  response.setHeader('x-ms-request-id', requestId);
+  const sent = request.headers['x-ms-client-request-id'];
+  const clientRequestId = typeof sent === 'string' && /^[\x21-\x7e]{1,128}$/.test(sent) ? sent : undefined;
+  if (clientRequestId !== undefined) response.setHeader('x-ms-client-request-id', clientRequestId);
+  return { requestId, clientRequestId };
+}
+
+async function handle(
+  options: RestHandlerOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  matched: { operation?: string },
+): Promise<void> {
   const url = targetUrl(request.url ?? '/');
   const method = request.method ?? '';
   if (answerProbe(options.router, url.pathname, method, response) || answerOpenApi(url.pathname, method, response)) return;
@@ -81,10 +141,18 @@ async function handle(options: RestHandlerOptions, request: IncomingMessage, res
     });
   }
 
+  if (options.metrics && url.pathname === '/metrics' && method === 'GET') {
+    if (principal.kind !== 'admin') throw new RouterError('Forbidden', 'metrics are for admin credentials only');
+    const text = await options.metrics.render();
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+    return;
+  }
+
   const route = matchPath(method, url.pathname);
   if (route === undefined) throw new RouterError('RouteNotFound', `no operation ${method} ${url.pathname.slice(0, 256)}`);
   requireApiVersion(url.searchParams);
   const { operation, params } = route;
+  matched.operation = operation.name;
   if (!authorize(principal, operation.name, params).ok)
     throw new RouterError('Forbidden', `this credential may not perform ${operation.name} here`);
 

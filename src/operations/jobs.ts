@@ -105,7 +105,7 @@ function updateJob(engine: Engine, existing: JobRecord, fields: WritableOf<'job'
     throw new RouterError('InvalidJobState', 'a job can be scheduled only when it is created', 'matchingMode');
   return engine.command(() => {
     const at = engine.now();
-    const record = engine.sendJob(jobId, { type: 'job.update', changes: fields, at });
+    const record = engine.sendJob(jobId, { type: 'job.update', fields, at });
     armSelectorExpiry(engine, jobId);
     const reclassifying = reclassifyOnUpdate(engine, jobId, previous);
     if (reclassifying) return { resource: renderJob(reclassifying), created: false };

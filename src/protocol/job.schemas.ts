@@ -60,6 +60,10 @@ export const jobFields = {
   matchingMode: JobMatchingModeSchema.default({ kind: 'queueAndMatch' }),
 };
 
+/** The names of the fields a caller may set. */
+export type JobFieldName = keyof typeof jobFields;
+export const JOB_FIELD_NAMES = Object.keys(jobFields) as readonly JobFieldName[];
+
 export const RouterJobSchema = z.object({
   ...resourceMeta,
   ...jobFields,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KIND_ALIASES, withKindAliases } from './kind-aliases.ts';
 import { DateTimeSchema, LabelsSchema, ResourceIdSchema, RouterWorkerSelectorSchema, resourceMeta } from './common.schemas.ts';
 
 /** `RouterJob` (spec §1.5, §3.1). */
@@ -23,11 +24,14 @@ export type RouterJobStatus = z.infer<typeof RouterJobStatusSchema>;
 export const RouterJobStatusSelectorSchema = z.enum([...RouterJobStatusSchema.options, 'all', 'active']);
 export type RouterJobStatusSelector = z.infer<typeof RouterJobStatusSelectorSchema>;
 
-export const JobMatchingModeSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('queueAndMatch') }),
-  z.object({ kind: z.literal('scheduleAndSuspend'), scheduleAt: DateTimeSchema }),
-  z.object({ kind: z.literal('suspend') }),
-]);
+export const JobMatchingModeSchema = withKindAliases(
+  [
+    z.object({ kind: z.literal('queueAndMatch') }),
+    z.object({ kind: z.literal('scheduleAndSuspend'), scheduleAt: DateTimeSchema }),
+    z.object({ kind: z.literal('suspend') }),
+  ],
+  KIND_ALIASES.matchingMode,
+);
 export type JobMatchingMode = z.infer<typeof JobMatchingModeSchema>;
 
 export const RouterJobNoteSchema = z.object({

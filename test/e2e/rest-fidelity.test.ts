@@ -2,6 +2,7 @@
  * Azure fidelity over the wire, through a real server: what the Azure Job Router SDK sends and expects back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DistributionPolicy } from '../../src/protocol/distribution-policy.schemas.ts';
 import type { RouterJob } from '../../src/protocol/job.schemas.ts';
 import { restClient, type RestClient } from './support/rest-client.ts';
 import { startServerProcess, type ServerProcess } from './support/server-process.ts';
@@ -44,5 +45,11 @@ describe('Azure fidelity over REST', () => {
     });
     expect(created).toMatchObject({ status: 201, json: { status: 'pendingSchedule' } });
     expect((await rest.get<RouterJob>('/routing/jobs/fi-scheduled')).json.status).toBe('scheduled');
+  });
+
+  it('regression: a kebab-case kind (longest-idle) is accepted and answered camelCase', async () => {
+    const created = await rest.patch<DistributionPolicy>('/routing/distributionPolicies/fi-kebab', { mode: { kind: 'longest-idle' } });
+    expect(created).toMatchObject({ status: 201, json: { mode: { kind: 'longestIdle' } } });
+    expect((await rest.get<DistributionPolicy>('/routing/distributionPolicies/fi-kebab')).json.mode?.kind).toBe('longestIdle');
   });
 });

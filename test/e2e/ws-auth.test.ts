@@ -69,3 +69,23 @@ describe('a worker token', () => {
     await worker.close();
   });
 });
+
+describe('a worker token on an open connection', () => {
+  it('regression: a 1 s token is cut off when it expires: closed with 4001, its session detached', async () => {
+    await createWorker(admin, 'w3', 'q');
+    const { token } = await admin.call('issueWorkerToken', { workerId: 'w3', expiresInSeconds: 1 });
+    const socket = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` } });
+    const closed = once(socket, 'close') as Promise<[number, Buffer]>;
+    await once(socket, 'open');
+    const opened = Date.now();
+    socket.send(JSON.stringify({ id: 1, op: 'attachWorker', args: { workerId: 'w3', deregisterOnDisconnect: true, graceSeconds: 0 } }));
+    const [answer] = (await once(socket, 'message')) as [Buffer];
+    expect(JSON.parse(answer.toString())).toMatchObject({ id: 1, ok: true });
+
+    const [code, reason] = await closed;
+    expect({ code, reason: reason.toString() }).toEqual({ code: 4001, reason: 'token expired' });
+    expect(Date.now() - opened).toBeLessThan(2_000);
+    // Its session was detached like any other: the worker deregistered once the grace period (0 s) passed.
+    await expect.poll(async () => (await admin.call('getWorker', { workerId: 'w3' })).availableForOffers).toBe(false);
+  });
+});

@@ -5,7 +5,7 @@ import { issueWorkerToken, verifyBearer, type Principal } from '../../src/gatewa
 const KEY = Buffer.from('switchboard test access key, 32b').toString('base64');
 const NOW = Date.parse('2024-05-06T07:08:09.000Z');
 const admin: Principal = { kind: 'admin' };
-const workerA: Principal = { kind: 'worker', workerId: 'worker-a' };
+const workerA: Principal = { kind: 'worker', workerId: 'worker-a', expiresAt: Number.MAX_SAFE_INTEGER };
 
 /** Operations a worker must never reach, whatever the arguments. */
 const ADMIN_ONLY = [

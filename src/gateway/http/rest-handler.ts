@@ -99,9 +99,26 @@ async function handle(options: RestHandlerOptions, request: IncomingMessage, res
  * a base URL would take for a host; absolute-form (from proxies) is taken as is; anything else is refused.
  */
 function targetUrl(target: string): URL {
+  refuseAmbiguousPath(target);
   const text = target.startsWith('/') ? `http://switchboard${target}` : target;
   if (!URL.canParse(text)) throw new RouterError('InvalidRequest', 'the request target is not a valid URL', 'path');
   return new URL(text);
+}
+
+/**
+ * A URL parser resolves `.` and `..` segments (also percent-encoded ones) and reads a backslash as `/`, so
+ * `/routing/jobs/../workers/x` would reach a worker. Such a path means something other than it says; it is refused,
+ * never normalised. Encoded slashes are refused too: they would make one segment read as two.
+ *
+ * @throws RouterError `InvalidRequest` with target `path`
+ */
+function refuseAmbiguousPath(target: string): void {
+  const path = target.split(/[?#]/, 1)[0] ?? '';
+  if (/\\|%5c|%2f/i.test(path))
+    throw new RouterError('InvalidRequest', 'the path must not contain backslashes or encoded slashes', 'path');
+  for (const segment of path.split('/'))
+    if (/^(\.|%2e){1,2}$/i.test(segment))
+      throw new RouterError('InvalidRequest', 'the path must not contain "." or ".." segments', 'path');
 }
 
 /** The caller, or `undefined` when it is not allowed in at all. */

@@ -113,3 +113,24 @@ describe('paths and ids that a URL would resolve away', () => {
     socket.close();
   });
 });
+
+describe('__proto__ keys on the wire', () => {
+  it('regression: a label named __proto__ is 400 over REST, not a silent 201', async () => {
+    const reply = await rest.send('PATCH', '/routing/jobs/fi-proto', {
+      raw: '{"queueId": "fi-queue", "channelId": "voice", "labels": {"__proto__": "x"}}',
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.json).toMatchObject({ communicationError: { code: 'BadRequest', target: 'labels.__proto__' } });
+    expect((await rest.get('/routing/jobs/fi-proto')).status).toBe(404);
+  });
+
+  it('regression: and over WebSocket', async () => {
+    const socket = new WebSocket(wsUrlOf(server.url));
+    await once(socket, 'open');
+    socket.send('{"id": 1, "op": "upsertWorker", "args": {"workerId": "fi-proto", "tags": {"__proto__": "x"}}}');
+    const [data] = (await once(socket, 'message')) as [Buffer];
+    expect(JSON.parse(data.toString())).toMatchObject({ id: 1, ok: false, error: { code: 'InvalidRequest', target: 'tags.__proto__' } });
+    socket.close();
+  });
+});

@@ -70,6 +70,18 @@ describe('a worker token', () => {
   });
 });
 
+describe('a worker token registering itself', () => {
+  it('regression: a worker deregistered on disconnect comes back by itself: upsertWorker with availableForOffers only', async () => {
+    const worker = await SwitchboardClient.connect(wsUrl, { token: workerToken });
+    await expect(worker.call('upsertWorker', { workerId: 'w1', availableForOffers: false })).resolves.toMatchObject({ state: expect.stringMatching(/inactive|draining/) });
+    await expect(worker.call('upsertWorker', { workerId: 'w1', availableForOffers: true })).resolves.toMatchObject({ state: 'active' });
+    await expect(worker.call('upsertWorker', { workerId: 'w1', availableForOffers: true, capacity: 9 })).rejects.toMatchObject({ code: 'Forbidden', target: 'capacity' });
+    await expect(worker.call('upsertWorker', { workerId: 'w2', availableForOffers: false })).rejects.toMatchObject({ code: 'Forbidden' });
+    await expect(admin.call('getWorker', { workerId: 'w1' })).resolves.toMatchObject({ capacity: 1, availableForOffers: true });
+    await worker.close();
+  });
+});
+
 describe('a worker token on an open connection', () => {
   it('regression: a 1 s token is cut off when it expires: closed with 4001, its session detached', async () => {
     await createWorker(admin, 'w3', 'q');

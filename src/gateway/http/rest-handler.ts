@@ -3,7 +3,7 @@ import { RouterError } from '../../errors.ts';
 import { invokeOperation, type Invocation, type Operation } from '../../operations/table.ts';
 import { isPlainObject } from '../../protocol/merge-patch.ts';
 import type { Router } from '../../router.ts';
-import { authorize } from '../auth/authorize.ts';
+import { requireAuthorized } from '../auth/authorize.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { rateKey, type RateLimiter } from '../rate-limit.ts';
 import { requireApiVersion } from './api-version.ts';
@@ -84,10 +84,12 @@ async function handle(options: RestHandlerOptions, request: IncomingMessage, res
   if (route === undefined) throw new RouterError('RouteNotFound', `no operation ${method} ${url.pathname.slice(0, 256)}`);
   requireApiVersion(url.searchParams);
   const { operation, params } = route;
-  if (!authorize(principal, operation.name, params).ok)
-    throw new RouterError('Forbidden', `this credential may not perform ${operation.name} here`);
+  // The path decides first (before the media type and JSON are looked at); the body's fields then, once parsed.
+  requireAuthorized(principal, operation.name, params);
+  const args = argsOf(operation, request, url, read.body, params);
+  requireAuthorized(principal, operation.name, args);
 
-  const invocation = await invokeOperation(operation, options.router, argsOf(operation, request, url, read.body, params), {
+  const invocation = await invokeOperation(operation, options.router, args, {
     accessKey: options.accessKey,
     ...(operation.kind === 'upsert' ? { preconditions: preconditionsOf(request) } : {}),
   });

@@ -1,9 +1,12 @@
 import { and, assign, setup } from 'xstate';
-import type { RouterJob, RouterJobNote } from '../src/protocol/job.schemas.ts';
+import { JOB_FIELD_NAMES, type JobFieldName, type RouterJob, type RouterJobNote } from '../src/protocol/job.schemas.ts';
 import { toIso as iso } from '../src/time.ts';
 
 /** The job's wire fields except `etag` and `status` (the status is the machine's state). Times are ISO strings. */
 export type JobData = Omit<RouterJob, 'etag' | 'status'>;
+
+/** The fields a caller sets by upsert, all of them: an optional field that is absent was removed. */
+export type JobFields = Pick<JobData, JobFieldName>;
 
 export interface JobContext {
   readonly job: JobData;
@@ -23,7 +26,10 @@ type At = { at: number };
 type Note = { note?: string | undefined };
 
 export type JobEvent =
-  | ({ type: 'job.update'; changes: Partial<JobData> } & At)
+  /** A caller's upsert: the job's writable fields become `fields` (so a field the merge patch removed goes). */
+  | ({ type: 'job.update'; fields: JobFields } & At)
+  /** The router's own amendment of some fields (selector expiry, exception actions); the others are kept. */
+  | ({ type: 'job.amend'; changes: Partial<JobData> } & At)
   | ({ type: 'job.classify' } & At)
   | ({ type: 'job.classified'; changes: Partial<JobData> } & At)
   | ({ type: 'job.classificationFail' } & At)
@@ -41,6 +47,13 @@ export type JobEvent =
   | ({ type: 'job.cancel'; dispositionCode?: string | undefined } & At & Note)
   | ({ type: 'job.unassign'; assignmentId: string; suspendMatching: boolean } & At);
 
+
+/** The job without its writable fields: what an upsert keeps (id, assignments, times, attached selectors). */
+function readOnlyPart(job: JobData): Partial<JobData> {
+  const kept: Partial<JobData> = { ...job };
+  for (const name of JOB_FIELD_NAMES) delete kept[name];
+  return kept;
+}
 
 function withNote(notes: readonly RouterJobNote[], message: string | undefined, at: number): RouterJobNote[] {
   return message === undefined ? [...notes] : [...notes, { message, addedAt: iso(at) }];
@@ -65,8 +78,11 @@ const cancelFrom = { 'job.cancel': { target: '#job.cancelled', actions: 'recordC
 export const jobMachine = setup({
   types: { context: {} as JobContext, events: {} as JobEvent, input: {} as JobInput },
   actions: {
+    applyFields: assign(({ context, event }) =>
+      event.type === 'job.update' ? { ...context, job: { ...readOnlyPart(context.job), ...event.fields } as JobData } : context,
+    ),
     applyChanges: assign(({ context, event }) =>
-      event.type === 'job.update' || event.type === 'job.classified'
+      event.type === 'job.amend' || event.type === 'job.classified'
         ? { ...context, job: { ...context.job, ...event.changes } }
         : context,
     ),
@@ -157,7 +173,7 @@ export const jobMachine = setup({
   id: 'job',
   context: ({ input }) => ({ ...input, unassignmentCount: 0, assignmentId: undefined, pendingClose: undefined }),
   initial: 'created',
-  on: { 'job.update': { actions: 'applyChanges' } },
+  on: { 'job.update': { actions: 'applyFields' }, 'job.amend': { actions: 'applyChanges' } },
   states: {
     created: {
       on: {

@@ -11,12 +11,18 @@ interface Deadline {
  * Every deadline of the router (offer expiry, retryOfferAt, closeAt, scheduleAt, selector expiry, exception wait
  * time) in one binary min-heap keyed by a string, with one timer armed on the clock for the earliest. Machines never
  * hold timers (DESIGN rule 4); when a deadline is due the engine turns it into an event for the actor concerned.
+ *
+ * Keys read `<kind>:<subject>` or `<kind>:<subject>|<detail>` (`retry:<jobId>|<workerId>`). Keys with a detail are
+ * grouped by `<kind>:<subject>`, so that {@link cancelGroup} drops all of a subject's deadlines of one kind when the
+ * subject is deleted, without scanning the heap.
  */
 export class DeadlineHeap {
   readonly #clock: Clock;
   readonly #onDue: (key: string, at: number) => void;
   readonly #heap: Deadline[] = [];
   readonly #byKey = new Map<string, Deadline>();
+  /** `<kind>:<subject>` → the keys with a detail under it. */
+  readonly #groups = new Map<string, Set<string>>();
   #seq = 0;
   #disarm: (() => void) | undefined;
   #armedAt = Infinity;
@@ -30,12 +36,23 @@ export class DeadlineHeap {
     return this.#heap.length;
   }
 
+  /** How many `<kind>:<subject>` groups of keys with a detail are held. */
+  get groupCount(): number {
+    return this.#groups.size;
+  }
+
   /** Sets (or moves) the deadline for `key`. */
   arm(key: string, at: number): void {
     this.cancel(key);
     const deadline: Deadline = { at, seq: this.#seq++, key, index: this.#heap.length };
     this.#heap.push(deadline);
     this.#byKey.set(key, deadline);
+    const group = groupOf(key);
+    if (group !== undefined) {
+      let keys = this.#groups.get(group);
+      if (!keys) this.#groups.set(group, (keys = new Set()));
+      keys.add(key);
+    }
     this.#up(deadline.index);
     this.#rearm();
   }
@@ -44,6 +61,10 @@ export class DeadlineHeap {
     const deadline = this.#byKey.get(key);
     if (!deadline) return;
     this.#byKey.delete(key);
+    const group = groupOf(key);
+    const keys = group === undefined ? undefined : this.#groups.get(group);
+    keys?.delete(key);
+    if (group !== undefined && keys?.size === 0) this.#groups.delete(group);
     const last = this.#heap.pop()!;
     if (last !== deadline) {
       this.#heap[deadline.index] = last;
@@ -51,6 +72,13 @@ export class DeadlineHeap {
       this.#down(last.index);
       this.#up(last.index);
     }
+  }
+
+  /** Cancels `<kind>:<subject>` and every `<kind>:<subject>|<detail>`. */
+  cancelGroup(kind: string, subject: string): void {
+    const group = `${kind}:${subject}`;
+    this.cancel(group);
+    for (const key of [...(this.#groups.get(group) ?? [])]) this.cancel(key);
   }
 
   has(key: string): boolean {
@@ -121,4 +149,10 @@ export class DeadlineHeap {
       i = smallest;
     }
   }
+}
+
+/** The `<kind>:<subject>` of a key with a detail, or undefined for a key without one. */
+function groupOf(key: string): string | undefined {
+  const bar = key.indexOf('|');
+  return bar === -1 ? undefined : key.slice(0, bar);
 }

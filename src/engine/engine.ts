@@ -71,6 +71,27 @@ export interface EngineOptions {
 /** How many ended offers are remembered to answer late accepts with 409 rather than 404. */
 const ENDED_OFFER_MEMORY = 100_000;
 
+/** The deadline kinds whose subject is a job (`<kind>:<jobId>[|…]`): a deleted job takes them with it. */
+const JOB_DEADLINE_KINDS = ['close', 'schedule', 'selectors', 'exception', 'retry'] as const;
+
+/** What the engine holds in memory, by kind: each count returns to where it was once what raised it is deleted. */
+export interface EngineFootprint {
+  readonly deadlines: number;
+  readonly deadlineGroups: number;
+  /** Workers with declines on record, and the (job, worker) declines they hold. */
+  readonly decliners: number;
+  readonly declines: number;
+  readonly waitEstimators: number;
+  readonly preparedPolicies: number;
+  readonly jobs: number;
+  readonly jobActors: number;
+  readonly workerActors: number;
+  readonly offerActors: number;
+  readonly queueActors: number;
+  readonly jobsWithOffers: number;
+  readonly jobsScoring: number;
+}
+
 /** A job with no live actor needs none: it is waiting, finished, or between steps. */
 const LIVE_STATUSES: ReadonlySet<RouterJobStatus> = new Set(['assigned', 'completed']);
 
@@ -195,9 +216,32 @@ export class Engine {
     this.#pipeline.touch(kind, id);
   }
 
-  /** Marks a document as deleted in this tick. */
+  /** Marks a document as deleted in this tick, and drops what the engine derived from it. */
   forget(kind: DocumentKind, id: string): void {
     this.#pipeline.forget(kind, id);
+    if (kind === 'queue') this.waitEstimators.delete(id);
+    if (kind === 'distributionPolicy') this.#preparedPolicies.delete(id);
+  }
+
+  /** Counts of what the engine holds in memory, to check that deleting things gives their memory back. */
+  footprint(): EngineFootprint {
+    let declines = 0;
+    for (const jobs of this.#declinedBy.values()) declines += jobs.size;
+    return {
+      deadlines: this.deadlines.size,
+      deadlineGroups: this.deadlines.groupCount,
+      decliners: this.#declinedBy.size,
+      declines,
+      waitEstimators: this.waitEstimators.size,
+      preparedPolicies: this.#preparedPolicies.size,
+      jobs: this.jobs.size,
+      jobActors: this.#liveJobs.size,
+      workerActors: this.workers.size,
+      offerActors: this.offers.size,
+      queueActors: this.supervisors.size,
+      jobsWithOffers: this.#jobOffers.size,
+      jobsScoring: this.#scoring.size,
+    };
   }
 
   emit(event: PendingEvent): void {
@@ -299,10 +343,16 @@ export class Engine {
   }
 
   deleteJob(jobId: string): void {
+    const declines = this.jobs.get(jobId)?.declines;
     this.#liveJobs.get(jobId)?.stop();
     this.#liveJobs.delete(jobId);
     this.jobs.delete(jobId);
-    for (const prefix of ['close', 'schedule']) this.deadlines.cancel(`${prefix}:${jobId}`);
+    for (const kind of JOB_DEADLINE_KINDS) this.deadlines.cancelGroup(kind, jobId);
+    for (const workerId of Object.keys(declines ?? {})) {
+      const declined = this.#declinedBy.get(workerId);
+      declined?.delete(jobId);
+      if (declined?.size === 0) this.#declinedBy.delete(workerId);
+    }
     this.forget('job', jobId);
   }
 
@@ -488,6 +538,8 @@ export class Engine {
     actor.stop();
     this.workers.delete(workerId);
     this.workerVersions.delete(workerId);
+    // Its declines go with it; a worker created later under the same id starts with none.
+    this.clearDeclinesOf(workerId);
     this.forget('worker', workerId);
   }
 

@@ -14,7 +14,7 @@ import type { RouterQueueStatistics } from '../protocol/queue.schemas.ts';
 import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
 import { classifyJob, reclassifyOnUpdate } from '../policy/classification.ts';
 import { enqueue, queuedEvent, route, withdraw } from '../policy/routing.ts';
-import { waitingForActivation } from '../policy/scheduling.ts';
+import { enterPendingSchedule, waitingForActivation } from '../policy/scheduling.ts';
 import { armSelectorExpiry, stampSelector } from '../policy/selector-expiry.ts';
 import type { UpsertResult } from './admin.ts';
 import { paginate, type Page, type PageRequest } from './paging.ts';
@@ -70,6 +70,13 @@ export function upsertJob(engine: Engine, jobId: string, body: unknown, conditio
   return updateJob(engine, existing, fields);
 }
 
+/** The status `RouterJobReceived` reports: where the job is on its way in. */
+function receivedStatus(job: JobData): RouterJobStatus {
+  if (job.classificationPolicyId !== undefined) return 'pendingClassification';
+  if (job.matchingMode.kind === 'scheduleAndSuspend') return 'pendingSchedule';
+  return job.matchingMode.kind === 'queueAndMatch' ? 'queued' : 'waitingForActivation';
+}
+
 function createJob(engine: Engine, jobId: string, fields: WritableOf<'job'>): Promise<UpsertResult<RouterJob>> {
   if (fields.channelId === undefined) throw new RouterError('InvalidRequest', 'channelId is required', 'channelId');
   if (fields.queueId === undefined && fields.classificationPolicyId === undefined)
@@ -80,7 +87,7 @@ function createJob(engine: Engine, jobId: string, fields: WritableOf<'job'>): Pr
     const classified = job.classificationPolicyId !== undefined;
     engine.emit(
       engine.events.job('RouterJobReceived', job, {
-        jobStatus: eventStatus(classified ? 'pendingClassification' : job.matchingMode.kind === 'queueAndMatch' ? 'queued' : 'waitingForActivation'),
+        jobStatus: eventStatus(receivedStatus(job)),
         classificationPolicyId: job.classificationPolicyId,
         priority: job.priority,
         requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
@@ -89,10 +96,10 @@ function createJob(engine: Engine, jobId: string, fields: WritableOf<'job'>): Pr
       }),
     );
     armSelectorExpiry(engine, jobId);
-    // The response shows the job as created (or pending classification); queueing follows in the same commit, as
-    // Azure's asynchronous step.
+    // The response shows the job as created (or pending classification, or pending schedule); queueing or
+    // scheduling follows in the same commit, as Azure's asynchronous step.
     if (classified) return { resource: renderJob(classifyJob(engine, jobId)), created: true };
-    const resource = renderJob(record);
+    const resource = renderJob(job.matchingMode.kind === 'scheduleAndSuspend' ? enterPendingSchedule(engine, jobId) : record);
     route(engine, jobId);
     return { resource, created: true };
   });
@@ -105,7 +112,7 @@ function updateJob(engine: Engine, existing: JobRecord, fields: WritableOf<'job'
     throw new RouterError('InvalidJobState', 'a job can be scheduled only when it is created', 'matchingMode');
   return engine.command(() => {
     const at = engine.now();
-    const record = engine.sendJob(jobId, { type: 'job.update', changes: fields, at });
+    const record = engine.sendJob(jobId, { type: 'job.update', fields, at });
     armSelectorExpiry(engine, jobId);
     const reclassifying = reclassifyOnUpdate(engine, jobId, previous);
     if (reclassifying) return { resource: renderJob(reclassifying), created: false };

@@ -145,7 +145,7 @@ function perform(engine: Engine, jobId: string, action: ExceptionAction): void {
         ...(action.priority === undefined ? {} : { priority: action.priority }),
         requestedWorkerSelectors: [...job.requestedWorkerSelectors, ...added],
       };
-      engine.sendJob(jobId, { type: 'job.update', changes, at });
+      engine.sendJob(jobId, { type: 'job.amend', changes, at });
       // A queue chosen by hand is kept by later classifications, as a queue set by the caller is.
       if (queueId !== undefined) updatePolicyState(engine, jobId, { queueFromClassification: false });
       armSelectorExpiry(engine, jobId);
@@ -157,7 +157,7 @@ function perform(engine: Engine, jobId: string, action: ExceptionAction): void {
         labels: { ...job.labels, ...action.labelsToUpsert },
         classificationPolicyId: action.classificationPolicyId ?? job.classificationPolicyId,
       };
-      const updated = engine.sendJob(jobId, { type: 'job.update', changes, at });
+      const updated = engine.sendJob(jobId, { type: 'job.amend', changes, at });
       if (mayClassify(engine, updated)) classifyJob(engine, jobId);
       return;
     }

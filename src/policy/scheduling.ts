@@ -41,15 +41,24 @@ export function suspend(engine: Engine, jobId: string): void {
 }
 
 /**
+ * The first step of scheduling, which a create answers with (as Azure does): `pendingSchedule`. {@link schedule}
+ * takes it on from there in the same command.
+ */
+export function enterPendingSchedule(engine: Engine, jobId: string): JobRecord {
+  return engine.sendJob(jobId, { type: 'job.schedule', at: engine.now() });
+}
+
+/**
  * Schedules a `scheduleAndSuspend` job: `pendingSchedule`, then `scheduled` with the deadline `schedule:<jobId>` at
  * `scheduleAt` (at once when that is already past), or `scheduleFailed` with `RouterJobSchedulingFailed` when
  * `scheduleAt` is more than 90 days ahead (the maximum lifetime of a job).
  */
 export function schedule(engine: Engine, jobId: string): void {
   const at = engine.now();
-  const mode = engine.job(jobId)?.context.job.matchingMode;
+  const record = engine.job(jobId);
+  const mode = record?.context.job.matchingMode;
   if (mode?.kind !== 'scheduleAndSuspend') return;
-  engine.sendJob(jobId, { type: 'job.schedule', at });
+  if (record?.status !== 'pendingSchedule') enterPendingSchedule(engine, jobId);
   const scheduleAt = Date.parse(mode.scheduleAt);
   if (scheduleAt - at > MAX_SCHEDULE_AHEAD_MS) {
     const failed = engine.sendJob(jobId, { type: 'job.scheduleFail', at });

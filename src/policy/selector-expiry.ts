@@ -71,7 +71,7 @@ export function expireSelectors(engine: Engine, jobId: string, at: number): void
   const attached = expireDue(job.attachedWorkerSelectors, at);
   if (requested.expired.length > 0 || attached.expired.length > 0) {
     const changes = { requestedWorkerSelectors: requested.selectors, attachedWorkerSelectors: attached.selectors };
-    const after = engine.sendJob(jobId, { type: 'job.update', changes, at });
+    const after = engine.sendJob(jobId, { type: 'job.amend', changes, at });
     engine.emit(
       engine.events.job('RouterJobWorkerSelectorsExpired', after.context.job, {
         expiredRequestedWorkerSelectors: requested.expired.map(eventSelector),

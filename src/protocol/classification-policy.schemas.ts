@@ -7,12 +7,13 @@ import {
   resourceMeta,
 } from './common.schemas.ts';
 import { RouterRuleSchema } from './rules.schemas.ts';
+import { KIND_ALIASES, withKindAliases } from './kind-aliases.ts';
 
 /** `ClassificationPolicy` and its selector attachments (spec §1.3, §1.9). */
 
 const weight = z.number().finite().gt(0).max(1);
 
-export const QueueSelectorAttachmentSchema = z.discriminatedUnion('kind', [
+export const QueueSelectorAttachmentSchema = withKindAliases([
   z.object({ kind: z.literal('static'), queueSelector: RouterQueueSelectorSchema }),
   z.object({
     kind: z.literal('conditional'),
@@ -25,10 +26,10 @@ export const QueueSelectorAttachmentSchema = z.discriminatedUnion('kind', [
     kind: z.literal('weightedAllocation'),
     allocations: z.array(z.object({ weight, queueSelectors: z.array(RouterQueueSelectorSchema) })).min(1),
   }),
-]);
+], KIND_ALIASES.queueSelectorAttachment);
 export type QueueSelectorAttachment = z.infer<typeof QueueSelectorAttachmentSchema>;
 
-export const WorkerSelectorAttachmentSchema = z.discriminatedUnion('kind', [
+export const WorkerSelectorAttachmentSchema = withKindAliases([
   z.object({ kind: z.literal('static'), workerSelector: RouterWorkerSelectorSchema }),
   z.object({
     kind: z.literal('conditional'),
@@ -46,7 +47,7 @@ export const WorkerSelectorAttachmentSchema = z.discriminatedUnion('kind', [
     kind: z.literal('weightedAllocation'),
     allocations: z.array(z.object({ weight, workerSelectors: z.array(RouterWorkerSelectorSchema) })).min(1),
   }),
-]);
+], KIND_ALIASES.workerSelectorAttachment);
 export type WorkerSelectorAttachment = z.infer<typeof WorkerSelectorAttachmentSchema>;
 
 export const classificationPolicyFields = {

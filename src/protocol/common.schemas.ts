@@ -19,10 +19,15 @@ export type Labels = z.infer<typeof LabelsSchema>;
 export const LabelsPatchSchema = z.record(labelKey, RouterValueSchema.nullable());
 export type LabelsPatch = z.infer<typeof LabelsPatchSchema>;
 
-/** Resource ids come from the path. Colons and slashes are excluded because they delimit actions and segments. */
+/**
+ * Resource ids come from the path. Colons and slashes are excluded because they delimit actions and segments, and
+ * `.` and `..` because a URL resolves them away (`/routing/jobs/..` is `/routing`), so such a resource could be
+ * created over WebSocket and never be reached over REST.
+ */
 export const ResourceIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.~-]{1,128}$/, 'must be 1–128 characters of letters, digits, "_", ".", "~" or "-"');
+  .regex(/^[A-Za-z0-9_.~-]{1,128}$/, 'must be 1–128 characters of letters, digits, "_", ".", "~" or "-"')
+  .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".."');
 
 /** RFC 3339 date-time as Azure sends it. */
 export const DateTimeSchema = z.iso.datetime({ offset: true });

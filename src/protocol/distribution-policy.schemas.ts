@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RouterRuleSchema } from './rules.schemas.ts';
 import { resourceMeta } from './common.schemas.ts';
+import { KIND_ALIASES, withKindAliases } from './kind-aliases.ts';
 
 /** `DistributionPolicy` (spec §1.1). The mode's defaults are echoed back, as Azure does. */
 
@@ -18,8 +19,8 @@ const modeBase = {
   bypassSelectors: z.boolean().default(false),
 };
 
-export const DistributionModeSchema = z
-  .discriminatedUnion('kind', [
+export const DistributionModeSchema = withKindAliases(
+  [
     z.object({
       kind: z.literal('bestWorker'),
       ...modeBase,
@@ -28,8 +29,9 @@ export const DistributionModeSchema = z
     }),
     z.object({ kind: z.literal('longestIdle'), ...modeBase }),
     z.object({ kind: z.literal('roundRobin'), ...modeBase }),
-  ])
-  .refine((mode) => mode.minConcurrentOffers <= mode.maxConcurrentOffers, {
+  ],
+  KIND_ALIASES.distributionMode,
+).refine((mode) => mode.minConcurrentOffers <= mode.maxConcurrentOffers, {
     message: 'minConcurrentOffers must not exceed maxConcurrentOffers',
     path: ['minConcurrentOffers'],
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KIND_ALIASES, withKindAliases } from './kind-aliases.ts';
 import { DateTimeSchema, LabelsSchema, ResourceIdSchema, RouterWorkerSelectorSchema, resourceMeta } from './common.schemas.ts';
 
 /** `RouterJob` (spec §1.5, §3.1). */
@@ -23,11 +24,14 @@ export type RouterJobStatus = z.infer<typeof RouterJobStatusSchema>;
 export const RouterJobStatusSelectorSchema = z.enum([...RouterJobStatusSchema.options, 'all', 'active']);
 export type RouterJobStatusSelector = z.infer<typeof RouterJobStatusSelectorSchema>;
 
-export const JobMatchingModeSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('queueAndMatch') }),
-  z.object({ kind: z.literal('scheduleAndSuspend'), scheduleAt: DateTimeSchema }),
-  z.object({ kind: z.literal('suspend') }),
-]);
+export const JobMatchingModeSchema = withKindAliases(
+  [
+    z.object({ kind: z.literal('queueAndMatch') }),
+    z.object({ kind: z.literal('scheduleAndSuspend'), scheduleAt: DateTimeSchema }),
+    z.object({ kind: z.literal('suspend') }),
+  ],
+  KIND_ALIASES.matchingMode,
+);
 export type JobMatchingMode = z.infer<typeof JobMatchingModeSchema>;
 
 export const RouterJobNoteSchema = z.object({
@@ -59,6 +63,10 @@ export const jobFields = {
   notes: z.array(RouterJobNoteSchema).max(1000).default([]),
   matchingMode: JobMatchingModeSchema.default({ kind: 'queueAndMatch' }),
 };
+
+/** The names of the fields a caller may set. */
+export type JobFieldName = keyof typeof jobFields;
+export const JOB_FIELD_NAMES = Object.keys(jobFields) as readonly JobFieldName[];
 
 export const RouterJobSchema = z.object({
   ...resourceMeta,

@@ -4,7 +4,7 @@ import { classificationPolicyFields } from './classification-policy.schemas.ts';
 import { distributionPolicyFields } from './distribution-policy.schemas.ts';
 import { exceptionPolicyFields } from './exception-policy.schemas.ts';
 import { jobFields } from './job.schemas.ts';
-import { applyMergePatch, isPlainObject, pickWritable } from './merge-patch.ts';
+import { applyMergePatch, findUnsafeKey, isPlainObject, pickWritable } from './merge-patch.ts';
 import { queueFields } from './queue.schemas.ts';
 import { workerFields } from './worker.schemas.ts';
 
@@ -39,6 +39,9 @@ const writableKeys: Record<ResourceKind, ReadonlySet<string>> = {
  */
 export function patchWritable<K extends ResourceKind>(kind: K, current: WritableOf<K> | undefined, body: unknown): WritableOf<K> {
   if (!isPlainObject(body)) throw new RouterError('InvalidRequest', 'the body must be a JSON object', 'body');
+  const unsafe = findUnsafeKey(body);
+  if (unsafe !== undefined)
+    throw new RouterError('InvalidRequest', `${unsafe}: "${unsafe.split('.').at(-1)}" is not allowed as a key`, unsafe);
   const merged = applyMergePatch(current ?? {}, pickWritable(body, writableKeys[kind]));
   const parsed = writableSchemas[kind].safeParse(merged);
   if (!parsed.success) throw invalidRequestFrom(parsed.error);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RouterValueSchema } from './common.schemas.ts';
+import { KIND_ALIASES, withKindAliases } from './kind-aliases.ts';
 
 /** Router rules (spec §1.8), discriminated by `kind`. Secrets in credentials are write-only. */
 
@@ -35,11 +36,8 @@ export const WebhookRouterRuleSchema = z.object({
   webhookUri: z.url().optional(),
 });
 
-export const RouterRuleSchema = z.discriminatedUnion('kind', [
-  StaticRouterRuleSchema,
-  ExpressionRouterRuleSchema,
-  DirectMapRouterRuleSchema,
-  FunctionRouterRuleSchema,
-  WebhookRouterRuleSchema,
-]);
+export const RouterRuleSchema = withKindAliases(
+  [StaticRouterRuleSchema, ExpressionRouterRuleSchema, DirectMapRouterRuleSchema, FunctionRouterRuleSchema, WebhookRouterRuleSchema],
+  KIND_ALIASES.rule,
+);
 export type RouterRule = z.infer<typeof RouterRuleSchema>;

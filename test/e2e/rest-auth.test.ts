@@ -100,6 +100,23 @@ describe('worker tokens', () => {
     expect((await admin.get<RouterWorker>('/routing/workers/t-mine')).json.capacity).toBe(1);
   });
 
+  it('may register and deregister their own worker with a body of availableForOffers only; any other field is 403', async () => {
+    const issued = await admin.post<{ token: string }>('/routing/workers/t-mine:issueToken', { expiresInSeconds: 600 });
+    const worker = restClient(server.url, { bearer: issued.json.token });
+    const registered = await worker.patch<RouterWorker>('/routing/workers/t-mine', { availableForOffers: true });
+    expect(registered).toMatchObject({ status: 200, json: { availableForOffers: true, state: 'active', capacity: 1 } });
+    expect((await worker.patch<RouterWorker>('/routing/workers/t-mine', { availableForOffers: false })).json.state).toBe('inactive');
+
+    for (const body of [{ availableForOffers: true, capacity: 100 }, { labels: { vip: true } }, { availableForOffers: true, queues: [] }]) {
+      const refused = await worker.patch<{ communicationError: { target?: string } }>('/routing/workers/t-mine', body);
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('x-ms-error-code')).toBe('Forbidden');
+      expect(refused.json.communicationError.target).toBe(Object.keys(body).find((key) => key !== 'availableForOffers'));
+    }
+    expect((await worker.patch('/routing/workers/t-other', { availableForOffers: true })).status).toBe(403);
+    expect((await admin.get<RouterWorker>('/routing/workers/t-mine')).json).toMatchObject({ capacity: 1, availableForOffers: false, labels: { Id: 't-mine' } });
+  });
+
   it('stop working when they expire', async () => {
     const issued = await admin.post<{ token: string }>('/routing/workers/t-mine:issueToken', { expiresInSeconds: 1 });
     const worker = restClient(server.url, { bearer: issued.json.token });

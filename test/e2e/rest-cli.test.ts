@@ -5,13 +5,14 @@ type Run = Awaited<ReturnType<typeof runCli>>;
 
 describe('switchboard serve', () => {
   // The one-shot invocations run side by side: each is a Node start-up, and they do not interfere.
-  let nonLoopback: Run, badKey: Run, badPort: Run, badOption: Run, help: Run;
+  let nonLoopback: Run, badKey: Run, badPort: Run, badOption: Run, badWsValue: Run, help: Run;
   beforeAll(async () => {
-    [nonLoopback, badKey, badPort, badOption, help] = await Promise.all([
+    [nonLoopback, badKey, badPort, badOption, badWsValue, help] = await Promise.all([
       runCli(['serve', '--port', '0', '--host', '0.0.0.0'], { SWITCHBOARD_ACCESS_KEY: '' }),
       runCli(['serve', '--port', '0', '--access-key', 'not base64!']),
       runCli(['serve', '--port', 'eighty']),
       runCli(['serve', '--no-such-option']),
+      runCli(['serve', '--port', '0'], { SWITCHBOARD_WS_HEARTBEAT_MS: 'soon' }),
       runCli(['--help']),
     ]);
   });
@@ -26,6 +27,10 @@ describe('switchboard serve', () => {
     expect(badKey).toMatchObject({ code: 2, stderr: expect.stringMatching(/canonical base64/) });
     expect(badPort).toMatchObject({ code: 2, stderr: expect.stringMatching(/--port must be/) });
     expect(badOption).toMatchObject({ code: 2, stderr: expect.stringMatching(/--no-such-option/) });
+  });
+
+  it('regression: a bad SWITCHBOARD_WS_* value is a configuration error, exit code 2 (it was 1)', () => {
+    expect(badWsValue).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/SWITCHBOARD_WS_HEARTBEAT_MS must be a positive integer/) });
   });
 
   it('--help explains every option', () => {

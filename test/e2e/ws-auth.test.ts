@@ -69,3 +69,35 @@ describe('a worker token', () => {
     await worker.close();
   });
 });
+
+describe('a worker token registering itself', () => {
+  it('regression: a worker deregistered on disconnect comes back by itself: upsertWorker with availableForOffers only', async () => {
+    const worker = await SwitchboardClient.connect(wsUrl, { token: workerToken });
+    await expect(worker.call('upsertWorker', { workerId: 'w1', availableForOffers: false })).resolves.toMatchObject({ state: expect.stringMatching(/inactive|draining/) });
+    await expect(worker.call('upsertWorker', { workerId: 'w1', availableForOffers: true })).resolves.toMatchObject({ state: 'active' });
+    await expect(worker.call('upsertWorker', { workerId: 'w1', availableForOffers: true, capacity: 9 })).rejects.toMatchObject({ code: 'Forbidden', target: 'capacity' });
+    await expect(worker.call('upsertWorker', { workerId: 'w2', availableForOffers: false })).rejects.toMatchObject({ code: 'Forbidden' });
+    await expect(admin.call('getWorker', { workerId: 'w1' })).resolves.toMatchObject({ capacity: 1, availableForOffers: true });
+    await worker.close();
+  });
+});
+
+describe('a worker token on an open connection', () => {
+  it('regression: a 1 s token is cut off when it expires: closed with 4001, its session detached', async () => {
+    await createWorker(admin, 'w3', 'q');
+    const { token } = await admin.call('issueWorkerToken', { workerId: 'w3', expiresInSeconds: 1 });
+    const socket = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` } });
+    const closed = once(socket, 'close') as Promise<[number, Buffer]>;
+    await once(socket, 'open');
+    const opened = Date.now();
+    socket.send(JSON.stringify({ id: 1, op: 'attachWorker', args: { workerId: 'w3', deregisterOnDisconnect: true, graceSeconds: 0 } }));
+    const [answer] = (await once(socket, 'message')) as [Buffer];
+    expect(JSON.parse(answer.toString())).toMatchObject({ id: 1, ok: true });
+
+    const [code, reason] = await closed;
+    expect({ code, reason: reason.toString() }).toEqual({ code: 4001, reason: 'token expired' });
+    expect(Date.now() - opened).toBeLessThan(2_000);
+    // Its session was detached like any other: the worker deregistered once the grace period (0 s) passed.
+    await expect.poll(async () => (await admin.call('getWorker', { workerId: 'w3' })).availableForOffers).toBe(false);
+  });
+});

@@ -30,7 +30,8 @@ const model: MachineModel<typeof jobMachine> = {
     const current = context.assignmentId ?? 'no-assignment';
     const at = T0;
     return [
-      ['update', { type: 'job.update', changes: { priority: 5 }, at }],
+      ['update', { type: 'job.update', fields: { ...context.job, priority: 5 }, at }],
+      ['amend', { type: 'job.amend', changes: { priority: 5 }, at }],
       ['classify', { type: 'job.classify', at }],
       ['classified', { type: 'job.classified', changes: { queueId: 'q-2' }, at }],
       ['classificationFail', { type: 'job.classificationFail', at }],

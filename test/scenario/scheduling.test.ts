@@ -9,12 +9,16 @@ const at = (ms: number) => new Date(T0 + ms).toISOString();
 const scheduled = (ms: number) => ({ kind: 'scheduleAndSuspend', scheduleAt: at(ms) });
 
 describe('scheduled jobs', () => {
-  it('scheduleAndSuspend: received as waiting, scheduled, then waitingForActivation with scheduledAt at scheduleAt', async () => {
-    const { router, advance, eventsOf } = await openTestRouter();
+  it('scheduleAndSuspend: answered pendingSchedule, then scheduled, then waitingForActivation with scheduledAt at scheduleAt', async () => {
+    const { router, advance, events, eventsOf } = await openTestRouter();
     await setupQueue(router);
-    await createJob(router, 'j', { matchingMode: scheduled(10 * MINUTE) });
+    // Regression: the create answered `created`; Azure answers `pendingSchedule` and moves on to `scheduled`.
+    const created = await createJob(router, 'j', { matchingMode: scheduled(10 * MINUTE) });
+    expect(created.status).toBe('pendingSchedule');
     expect((await router.getJob('j')).status).toBe('scheduled');
-    expect(eventsOf('RouterJobReceived')[0]!.data).toMatchObject({ jobStatus: 'WaitingForActivation', scheduledOn: at(10 * MINUTE), unavailableForMatching: true });
+    expect(eventsOf('RouterJobReceived')[0]!.data).toMatchObject({ jobStatus: 'PendingSchedule', scheduledOn: at(10 * MINUTE), unavailableForMatching: true });
+    // Nothing more is raised until the schedule comes (Azure has no event for `scheduled`).
+    expect(events.map((event) => event.type)).toEqual(['RouterJobReceived']);
 
     await advance(10 * MINUTE);
     expect(await router.getJob('j')).toMatchObject({ status: 'waitingForActivation', scheduledAt: at(10 * MINUTE) });

@@ -5,11 +5,10 @@ import { issueWorkerToken, verifyBearer, type Principal } from '../../src/gatewa
 const KEY = Buffer.from('switchboard test access key, 32b').toString('base64');
 const NOW = Date.parse('2024-05-06T07:08:09.000Z');
 const admin: Principal = { kind: 'admin' };
-const workerA: Principal = { kind: 'worker', workerId: 'worker-a' };
+const workerA: Principal = { kind: 'worker', workerId: 'worker-a', expiresAt: Number.MAX_SAFE_INTEGER };
 
 /** Operations a worker must never reach, whatever the arguments. */
 const ADMIN_ONLY = [
-  'upsertWorker',
   'deleteWorker',
   'listWorkers',
   'upsertJob',
@@ -26,10 +25,22 @@ const ADMIN_ONLY = [
 
 describe('authorize', () => {
   it('lets a worker act on itself only through the listed operations', () => {
-    expect(WORKER_OPERATIONS).toEqual(['attachWorker', 'getWorker', 'acceptJobOffer', 'declineJobOffer']);
+    expect(WORKER_OPERATIONS).toEqual(['attachWorker', 'getWorker', 'upsertWorker', 'acceptJobOffer', 'declineJobOffer']);
     for (const operation of WORKER_OPERATIONS) {
-      expect(authorize(workerA, operation, { workerId: 'worker-a', offerId: 'o1' })).toEqual({ ok: true });
+      const args = operation === 'upsertWorker' ? { workerId: 'worker-a', availableForOffers: true } : { workerId: 'worker-a', offerId: 'o1' };
+      expect(authorize(workerA, operation, args)).toEqual({ ok: true });
     }
+  });
+
+  it('lets a worker upsert itself with availableForOffers (and preconditions) only: fieldNotAllowed for anything else', () => {
+    expect(authorize(workerA, 'upsertWorker', { workerId: 'worker-a', availableForOffers: false, ifMatch: '*' })).toEqual({ ok: true });
+    for (const field of ['capacity', 'queues', 'labels', 'tags', 'channels', 'maxConcurrentOffers', 'id', 'etag'])
+      expect(authorize(workerA, 'upsertWorker', { workerId: 'worker-a', availableForOffers: true, [field]: 1 })).toEqual({
+        ok: false,
+        reason: 'fieldNotAllowed',
+        field,
+      });
+    expect(authorize(workerA, 'upsertWorker', { workerId: 'worker-b', availableForOffers: true })).toEqual({ ok: false, reason: 'notOwnWorker' });
   });
 
   it('refuses a worker acting on another worker: notOwnWorker', () => {

@@ -30,13 +30,13 @@ function forge(payloadText: string): string {
 
 describe('worker tokens', () => {
   it('round-trip to a worker principal until they expire', () => {
-    expect(verifyBearer(token(), KEY, NOW)).toEqual({ ok: true, principal: { kind: 'worker', workerId: 'worker-a' } });
+    expect(verifyBearer(token(), KEY, NOW)).toEqual({ ok: true, principal: { kind: 'worker', workerId: 'worker-a', expiresAt: NOW + HOUR } });
     expect(verifyBearer(token(), KEY, NOW + HOUR - 1)).toMatchObject({ ok: true });
   });
 
   it('carry any worker id, including dots and non-ASCII text', () => {
     const workerId = 'agent.émile/42 😀';
-    expect(verifyBearer(token(workerId), KEY, NOW)).toEqual({ ok: true, principal: { kind: 'worker', workerId } });
+    expect(verifyBearer(token(workerId), KEY, NOW)).toEqual({ ok: true, principal: { kind: 'worker', workerId, expiresAt: NOW + HOUR } });
   });
 
   it('follow the documented format sbw1.<base64url {w, exp}>.<base64url HMAC>', () => {

@@ -13,8 +13,13 @@ import { createHmac } from 'node:crypto';
 import { decodeAccessKey } from './access-key.ts';
 import { constantTimeEqual } from './constant-time.ts';
 
-/** Who a request acts as once authenticated: the key holder (admin), or one worker. */
-export type Principal = { readonly kind: 'admin' } | { readonly kind: 'worker'; readonly workerId: string };
+/**
+ * Who a request acts as once authenticated: the key holder (admin), or one worker until its token's `expiresAt`
+ * (milliseconds since the epoch), after which a connection it opened is closed.
+ */
+export type Principal =
+  | { readonly kind: 'admin' }
+  | { readonly kind: 'worker'; readonly workerId: string; readonly expiresAt: number };
 
 /**
  * Every reason {@link verifyBearer} can give.
@@ -116,7 +121,7 @@ export function verifyBearer(token: string, accessKey: string, now: number): Bea
   if (now >= claims.exp) {
     return fail('expired');
   }
-  return { ok: true, principal: { kind: 'worker', workerId: claims.w } };
+  return { ok: true, principal: { kind: 'worker', workerId: claims.w, expiresAt: claims.exp } };
 }
 
 /**

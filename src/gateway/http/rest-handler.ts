@@ -4,7 +4,7 @@ import { RouterError } from '../../errors.ts';
 import { invokeOperation, type Invocation, type Operation } from '../../operations/table.ts';
 import { isPlainObject } from '../../protocol/merge-patch.ts';
 import type { Router } from '../../router.ts';
-import { authorize } from '../auth/authorize.ts';
+import { requireAuthorized } from '../auth/authorize.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { rateKey, type RateLimiter } from '../rate-limit.ts';
 import { requireApiVersion } from './api-version.ts';
@@ -153,10 +153,12 @@ async function handle(
   requireApiVersion(url.searchParams);
   const { operation, params } = route;
   matched.operation = operation.name;
-  if (!authorize(principal, operation.name, params).ok)
-    throw new RouterError('Forbidden', `this credential may not perform ${operation.name} here`);
+  // The path decides first (before the media type and JSON are looked at); the body's fields then, once parsed.
+  requireAuthorized(principal, operation.name, params);
+  const args = argsOf(operation, request, url, read.body, params);
+  requireAuthorized(principal, operation.name, args);
 
-  const invocation = await invokeOperation(operation, options.router, argsOf(operation, request, url, read.body, params), {
+  const invocation = await invokeOperation(operation, options.router, args, {
     accessKey: options.accessKey,
     ...(operation.kind === 'upsert' ? { preconditions: preconditionsOf(request) } : {}),
   });
@@ -168,9 +170,26 @@ async function handle(
  * a base URL would take for a host; absolute-form (from proxies) is taken as is; anything else is refused.
  */
 function targetUrl(target: string): URL {
+  refuseAmbiguousPath(target);
   const text = target.startsWith('/') ? `http://switchboard${target}` : target;
   if (!URL.canParse(text)) throw new RouterError('InvalidRequest', 'the request target is not a valid URL', 'path');
   return new URL(text);
+}
+
+/**
+ * A URL parser resolves `.` and `..` segments (also percent-encoded ones) and reads a backslash as `/`, so
+ * `/routing/jobs/../workers/x` would reach a worker. Such a path means something other than it says; it is refused,
+ * never normalised. Encoded slashes are refused too: they would make one segment read as two.
+ *
+ * @throws RouterError `InvalidRequest` with target `path`
+ */
+function refuseAmbiguousPath(target: string): void {
+  const path = target.split(/[?#]/, 1)[0] ?? '';
+  if (/\\|%5c|%2f/i.test(path))
+    throw new RouterError('InvalidRequest', 'the path must not contain backslashes or encoded slashes', 'path');
+  for (const segment of path.split('/'))
+    if (/^(\.|%2e){1,2}$/i.test(segment))
+      throw new RouterError('InvalidRequest', 'the path must not contain "." or ".." segments', 'path');
 }
 
 /** The caller, or `undefined` when it is not allowed in at all. */

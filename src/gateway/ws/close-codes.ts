@@ -22,6 +22,14 @@ export const WS_CLOSE_CODES = {
     reason: 'internal error',
     meaning: 'An event replay failed half-way; the connection is closed rather than leave a gap. Reconnect and resume.',
   },
+  tokenExpired: {
+    code: 4001,
+    reason: 'token expired',
+    meaning:
+      'The worker token that opened the connection expired. Its worker sessions are detached (a session attached ' +
+      'with `deregisterOnDisconnect` deregisters the worker after its grace period). Reconnect with a fresh token ' +
+      'and attach again.',
+  },
   consumerTooSlow: {
     code: 4008,
     reason: 'consumer too slow',

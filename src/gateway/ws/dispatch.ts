@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { RouterError, invalidRequestFrom } from '../../errors.ts';
 import { invokeOperation, operationByName } from '../../operations/table.ts';
 import type { Router } from '../../router.ts';
-import { authorize } from '../auth/authorize.ts';
+import { requireAuthorized } from '../auth/authorize.ts';
 import type { RateLimiter } from '../rate-limit.ts';
 import type { Connection } from './connection.ts';
 import { gatewayOperations, RequestIdSchema, WsRequestSchema, type RequestId } from './messages.schemas.ts';
@@ -80,8 +80,7 @@ async function run(
   if (handler === undefined)
     throw new RouterError('RouteNotFound', `no operation named ${op.slice(0, QUOTED_OP_LENGTH)}`, 'op');
   // Before validation, so a worker token learns nothing about operations it may not use.
-  if (!authorize(connection.principal, op, args).ok)
-    throw new RouterError('Forbidden', `this credential may not perform ${op}`, 'op');
+  requireAuthorized(connection.principal, op, args);
   return handler(args);
 }
 

@@ -1,3 +1,4 @@
+import { ServerConfigError } from '../server.ts';
 import type { WsGatewayOptions } from './gateway.ts';
 
 type Tunable = 'heartbeatMs' | 'maxPayload' | 'highWaterMark';
@@ -19,7 +20,8 @@ export const WS_ENVIRONMENT_HELP = `WebSocket (/ws) tuning, by environment varia
 /**
  * Reads the gateway's tunables from the environment, so the CLI needs no option per tunable.
  *
- * @throws RangeError naming the variable when a value is not a positive integer
+ * @throws ServerConfigError naming the variable when a value is not a positive integer (the CLI exits 2, as for
+ *   every configuration error)
  */
 export function wsOptionsFromEnvironment(env: NodeJS.ProcessEnv): Pick<WsGatewayOptions, Tunable> {
   const options: Partial<Record<Tunable, number>> = {};
@@ -28,7 +30,7 @@ export function wsOptionsFromEnvironment(env: NodeJS.ProcessEnv): Pick<WsGateway
     if (text === undefined || text === '') continue;
     const value = Number(text);
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value === 0)
-      throw new RangeError(`${variable} must be a positive integer, got ${JSON.stringify(text)}`);
+      throw new ServerConfigError(`${variable} must be a positive integer, got ${JSON.stringify(text)}`);
     options[option] = value;
   }
   return options;

@@ -5,6 +5,7 @@ import type { Router } from '../../router.ts';
 import { rateKey, type RateLimiter } from '../rate-limit.ts';
 import { Connection } from './connection.ts';
 import { dispatch, type DispatchContext } from './dispatch.ts';
+import { closeWhenTokenExpires } from './token-expiry.ts';
 import { authenticateUpgrade } from './upgrade-auth.ts';
 import { WorkerSessions } from './worker-sessions.ts';
 
@@ -90,6 +91,7 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
         const connection = new Connection(websocket, principal, limits, rateKey(principal, request.socket.remoteAddress));
         connections.add(connection);
         connection.onClose(() => connections.delete(connection));
+        closeWhenTokenExpires(connection, now);
         // Protocol errors (oversize, bad frames) are reported here after ws has closed the socket itself.
         websocket.on('error', () => undefined);
         websocket.on('message', (data) => {

@@ -8,49 +8,10 @@ import { jobMachine } from '../../machines/job.machine.ts';
 import { offerMachine } from '../../machines/offer.machine.ts';
 import { queueMachine } from '../../machines/queue.machine.ts';
 import { workerMachine } from '../../machines/worker.machine.ts';
-import { Router } from '../../src/router.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
+import { addWorkers, median, openRouter, percentile, queueWaitingJobs, setUpQueues } from './engine-fixtures.ts';
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-
-let nextId = 0;
-const newId = () => (++nextId).toString(36);
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? NaN;
-}
-
-function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 0.5);
-}
-
-async function openRouter(): Promise<Router> {
-  return Router.open({ store: new MemoryStore({ eventRetention: 10_000 }), newId });
-}
-
-async function setUpQueues(router: Router, queues: number, offerExpiresAfterSeconds = 60): Promise<void> {
-  await router.upsertDistributionPolicy('longest-idle', { offerExpiresAfterSeconds, mode: { kind: 'longestIdle' } });
-  for (let q = 0; q < queues; q++) await router.upsertQueue(`q${q}`, { distributionPolicyId: 'longest-idle' });
-}
-
-const channels = [
-  { channelId: 'voice', capacityCostPerJob: 100 },
-  { channelId: 'chat', capacityCostPerJob: 25 },
-];
-
-/** Workers spread over the queues, with mixed channels and labels. */
-async function addWorkers(router: Router, count: number, queues: number): Promise<void> {
-  for (let w = 0; w < count; w++) {
-    await router.upsertWorker(`w${w}`, {
-      queues: [`q${w % queues}`],
-      capacity: 100,
-      channels: w % 3 === 0 ? channels : [channels[1]],
-      labels: { language: w % 2 === 0 ? 'en' : 'fr', level: w % 10 },
-      availableForOffers: true,
-    });
-  }
-}
 
 /** Figure 1: full lifecycles per second with 1,000 workers on 10 queues, several lifecycles in flight. */
 async function lifecyclesPerSec(): Promise<number> {
@@ -128,18 +89,6 @@ function actorFloorPerSec(): number {
   const started = performance.now();
   for (let i = 0; i < total; i++) lifecycle(2_000 + i);
   return total / ((performance.now() - started) / 1000);
-}
-
-/** Jobs that wait: they ask for a label no worker has, one of `selectorSets` distinct values. */
-async function queueWaitingJobs(router: Router, count: number, selectorSets: number, queues: number): Promise<void> {
-  for (let j = 0; j < count; j++) {
-    await router.upsertJob(`wait${j}`, {
-      queueId: `q${j % queues}`,
-      channelId: 'chat',
-      priority: j % 5,
-      requestedWorkerSelectors: [{ key: 'skill', labelOperator: 'equal', value: `s${j % selectorSets}` }],
-    });
-  }
 }
 
 /** Figure 2: create → offer latency with an idle eligible worker, 10,000 workers and 100,000 queued jobs. */

@@ -1,22 +1,27 @@
 /**
  * The client side of `npm run bench:server`, run as its own process so the server's CPU is not shared with the
- * load it is measured under. Usage: `node --import tsx test/bench/server-driver.ts <http-url>`. Prints progress on
- * stderr and, as its last stdout line, one JSON object of {@link DriverFigures}.
+ * load it is measured under. Usage: `node --import tsx test/bench/server-driver.ts <http-url> [phase,…]` with phases
+ * `ws`, `latency` and `rest` (default all three). Prints progress on stderr and, as its last stdout line, one JSON
+ * object of {@link DriverFigures} (the figures of phases not run are absent).
  */
 import { performance } from 'node:perf_hooks';
 import { SwitchboardClient, type OfferEvent } from '../../src/client/index.ts';
 import { wsUrlOf } from '../e2e/support/ws-server.ts';
 import { createQueue, createWorker } from '../e2e/support/ws-fixtures.ts';
 
-/** What the driver measured. */
+/** The driver's phases: WebSocket lifecycles, offer push latency, REST lifecycles. */
+export type DriverPhase = 'ws' | 'latency' | 'rest';
+export const DRIVER_PHASES: readonly DriverPhase[] = ['ws', 'latency', 'rest'];
+
+/** What the driver measured, for the phases it ran. */
 export interface DriverFigures {
-  readonly wsLifecycles: number;
-  readonly wsSeconds: number;
-  readonly offerPushSamples: number;
-  readonly p50OfferPushMs: number;
-  readonly p99OfferPushMs: number;
-  readonly restLifecycles: number;
-  readonly restSeconds: number;
+  readonly wsLifecycles?: number;
+  readonly wsSeconds?: number;
+  readonly offerPushSamples?: number;
+  readonly p50OfferPushMs?: number;
+  readonly p99OfferPushMs?: number;
+  readonly restLifecycles?: number;
+  readonly restSeconds?: number;
 }
 
 /** Bounds: each phase stops at its count or its time, whichever comes first. */
@@ -152,35 +157,42 @@ async function restLifecycles(httpUrl: string, admin: SwitchboardClient): Promis
   return { count, seconds: (performance.now() - begin) / 1000 };
 }
 
-async function main(httpUrl: string): Promise<DriverFigures> {
+async function main(httpUrl: string, phases: readonly DriverPhase[]): Promise<DriverFigures> {
   const wsUrl = wsUrlOf(httpUrl);
   const admin = await SwitchboardClient.connect(wsUrl);
-  await createQueue(admin, 'bench');
-  for (let w = 0; w < WS.workers; w++) await createWorker(admin, `bench-w${w}`, 'bench', WS.capacity);
-
-  log(`warming up: ${WS.warmup} WebSocket lifecycles`);
-  await wsLifecycles(wsUrl, admin, WS.warmup, WS.seconds);
-  log(`WebSocket lifecycles: up to ${WS.lifecycles} or ${WS.seconds} s, ${WS.inFlight} in flight, ${WS.workers} workers`);
-  const ws = await wsLifecycles(wsUrl, admin, WS.lifecycles, WS.seconds);
-  log(`offer push latency: up to ${LATENCY.samples} samples or ${LATENCY.seconds} s`);
-  const latency = (await offerPushLatency(wsUrl, admin)).sort((a, b) => a - b);
-  log(`REST lifecycles: up to ${REST.lifecycles} or ${REST.seconds} s, ${REST.loops} concurrent`);
-  const rest = await restLifecycles(httpUrl, admin);
+  let figures: DriverFigures = {};
+  if (phases.includes('ws')) {
+    await createQueue(admin, 'bench');
+    for (let w = 0; w < WS.workers; w++) await createWorker(admin, `bench-w${w}`, 'bench', WS.capacity);
+    log(`warming up: ${WS.warmup} WebSocket lifecycles`);
+    await wsLifecycles(wsUrl, admin, WS.warmup, WS.seconds);
+    log(`WebSocket lifecycles: up to ${WS.lifecycles} or ${WS.seconds} s, ${WS.inFlight} in flight, ${WS.workers} workers`);
+    const ws = await wsLifecycles(wsUrl, admin, WS.lifecycles, WS.seconds);
+    figures = { ...figures, wsLifecycles: ws.count, wsSeconds: ws.seconds };
+  }
+  if (phases.includes('latency')) {
+    log(`offer push latency: up to ${LATENCY.samples} samples or ${LATENCY.seconds} s`);
+    const latency = (await offerPushLatency(wsUrl, admin)).sort((a, b) => a - b);
+    figures = {
+      ...figures,
+      offerPushSamples: latency.length,
+      p50OfferPushMs: percentile(latency, 0.5),
+      p99OfferPushMs: percentile(latency, 0.99),
+    };
+  }
+  if (phases.includes('rest')) {
+    log(`REST lifecycles: up to ${REST.lifecycles} or ${REST.seconds} s, ${REST.loops} concurrent`);
+    const rest = await restLifecycles(httpUrl, admin);
+    figures = { ...figures, restLifecycles: rest.count, restSeconds: rest.seconds };
+  }
   await admin.close();
-  return {
-    wsLifecycles: ws.count,
-    wsSeconds: ws.seconds,
-    offerPushSamples: latency.length,
-    p50OfferPushMs: percentile(latency, 0.5),
-    p99OfferPushMs: percentile(latency, 0.99),
-    restLifecycles: rest.count,
-    restSeconds: rest.seconds,
-  };
+  return figures;
 }
 
-const [httpUrl] = process.argv.slice(2);
-if (httpUrl === undefined) {
-  log('usage: server-driver.ts <http-url>');
+const [httpUrl, phaseList] = process.argv.slice(2);
+const phases = (phaseList?.split(',') ?? DRIVER_PHASES) as DriverPhase[];
+if (httpUrl === undefined || phases.some((phase) => !DRIVER_PHASES.includes(phase))) {
+  log(`usage: server-driver.ts <http-url> [${DRIVER_PHASES.join(',')}]`);
   process.exit(2);
 }
-process.stdout.write(`${JSON.stringify(await main(httpUrl))}\n`);
+process.stdout.write(`${JSON.stringify(await main(httpUrl, phases))}\n`);

@@ -1,21 +1,36 @@
 /**
- * `npm run bench:server`: starts the server process, drives it over WebSocket and REST from a separate client
- * process (`server-driver.ts`), and prints a table and, as its last line, one JSON object:
- * `{wsLifecyclesPerSec, p50OfferPushMs, p99OfferPushMs, restLifecyclesPerSec}`. Every phase is bounded in count and
- * time (see the driver); the server is stopped however the run ends.
+ * `npm run bench:server`: the real server process on each store — memory, SQLite with `--sync full` and SQLite with
+ * `--sync normal` (each on a fresh temporary data directory, removed afterwards) — driven over WebSocket and REST from
+ * a separate client process (`server-driver.ts`). The three configurations run interleaved, `ROUNDS` times, so that
+ * the machine's drift falls on all of them alike; every figure is the median over the rounds, and a ratio is the
+ * median of the per-round ratios. Prints a table and, as its last line, one JSON object. Every phase is bounded in
+ * count and time (see the driver); each server is stopped however the run ends.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServerProcess } from '../e2e/support/server-process.ts';
-import type { DriverFigures } from './server-driver.ts';
+import type { DriverFigures, DriverPhase } from './server-driver.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** REST's per-client rate limit would otherwise measure itself: 1000 per 10 s by default. */
 const UNLIMITED_RATE = '1000000000';
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+
+type ConfigName = 'memory' | 'sqliteFull' | 'sqliteNormal';
+
+/** How each configuration is served, and which phases run on it (REST only on memory, latency on memory and full). */
+const CONFIGS: ReadonlyArray<{ name: ConfigName; store: (dataDir: string) => string[]; phases: DriverPhase[] }> = [
+  { name: 'memory', store: () => ['--store', 'memory'], phases: ['ws', 'latency', 'rest'] },
+  { name: 'sqliteFull', store: (dir) => ['--store', 'sqlite', '--data-dir', dir, '--sync', 'full'], phases: ['ws', 'latency'] },
+  { name: 'sqliteNormal', store: (dir) => ['--store', 'sqlite', '--data-dir', dir, '--sync', 'normal'], phases: ['ws'] },
+];
 
 /** Runs the driver process against the server and returns its last stdout line, parsed. */
-function drive(httpUrl: string): Promise<DriverFigures> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/server-driver.ts', httpUrl], {
+function drive(httpUrl: string, phases: readonly DriverPhase[]): Promise<DriverFigures> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/server-driver.ts', httpUrl, phases.join(',')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -30,27 +45,69 @@ function drive(httpUrl: string): Promise<DriverFigures> {
   );
 }
 
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
-
-const server = await startServerProcess(['--rate-limit', UNLIMITED_RATE]);
-let figures: DriverFigures;
-try {
-  figures = await drive(server.url);
-} finally {
-  await server.stop();
+/** One server on a fresh data directory, driven once; the directory is removed afterwards. */
+async function measure(config: (typeof CONFIGS)[number]): Promise<DriverFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+  try {
+    const server = await startServerProcess(['--rate-limit', UNLIMITED_RATE, ...config.store(dataDir)]);
+    try {
+      return await drive(server.url, config.phases);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+const perSec = (count: number | undefined, seconds: number | undefined) => (count ?? NaN) / (seconds ?? NaN);
+
+const runs: Record<ConfigName, DriverFigures[]> = { memory: [], sqliteFull: [], sqliteNormal: [] };
+for (let r = 1; r <= ROUNDS; r++)
+  for (const config of CONFIGS) {
+    process.stderr.write(`round ${r}/${ROUNDS}: ${config.name}\n`);
+    runs[config.name].push(await measure(config));
+  }
+
+const ws = (name: ConfigName) => runs[name].map((figures) => perSec(figures.wsLifecycles, figures.wsSeconds));
+const medianOf = (name: ConfigName, pick: (figures: DriverFigures) => number | undefined) =>
+  median(runs[name].map((figures) => pick(figures) ?? NaN));
+const ratioTo = (name: ConfigName) => median(ws(name).map((value, r) => value / ws('memory')[r]!));
+
 const result = {
-  wsLifecyclesPerSec: Math.round(figures.wsLifecycles / figures.wsSeconds),
-  p50OfferPushMs: round(figures.p50OfferPushMs, 3),
-  p99OfferPushMs: round(figures.p99OfferPushMs, 3),
-  restLifecyclesPerSec: Math.round(figures.restLifecycles / figures.restSeconds),
+  memory: {
+    wsLifecyclesPerSec: Math.round(median(ws('memory'))),
+    p50OfferPushMs: round(medianOf('memory', (f) => f.p50OfferPushMs), 3),
+    p99OfferPushMs: round(medianOf('memory', (f) => f.p99OfferPushMs), 3),
+    restLifecyclesPerSec: Math.round(median(runs.memory.map((f) => perSec(f.restLifecycles, f.restSeconds)))),
+  },
+  sqliteFull: {
+    wsLifecyclesPerSec: Math.round(median(ws('sqliteFull'))),
+    p50OfferPushMs: round(medianOf('sqliteFull', (f) => f.p50OfferPushMs), 3),
+    p99OfferPushMs: round(medianOf('sqliteFull', (f) => f.p99OfferPushMs), 3),
+  },
+  sqliteNormal: { wsLifecyclesPerSec: Math.round(median(ws('sqliteNormal'))) },
+  sqliteFullRatio: round(ratioTo('sqliteFull'), 3),
+  sqliteNormalRatio: round(ratioTo('sqliteNormal'), 3),
+  p99OfferPushMsSqliteFull: round(medianOf('sqliteFull', (f) => f.p99OfferPushMs), 3),
 };
+
+const each = (values: readonly number[], digits = 0) => values.map((value) => value.toFixed(digits)).join(' / ');
 const rows: Array<[string, string, string]> = [
-  ['wsLifecyclesPerSec', String(result.wsLifecyclesPerSec), `${figures.wsLifecycles} lifecycles in ${figures.wsSeconds.toFixed(2)} s`],
-  ['p50OfferPushMs', String(result.p50OfferPushMs), `${figures.offerPushSamples} samples`],
-  ['p99OfferPushMs', String(result.p99OfferPushMs), `${figures.offerPushSamples} samples`],
-  ['restLifecyclesPerSec', String(result.restLifecyclesPerSec), `${figures.restLifecycles} lifecycles in ${figures.restSeconds.toFixed(2)} s`],
+  ['memory wsLifecyclesPerSec', String(result.memory.wsLifecyclesPerSec), `rounds ${each(ws('memory'))}`],
+  ['sqliteFull wsLifecyclesPerSec', String(result.sqliteFull.wsLifecyclesPerSec), `rounds ${each(ws('sqliteFull'))}`],
+  ['sqliteNormal wsLifecyclesPerSec', String(result.sqliteNormal.wsLifecyclesPerSec), `rounds ${each(ws('sqliteNormal'))}`],
+  ['sqliteFullRatio', String(result.sqliteFullRatio), 'median of per-round sqliteFull / memory'],
+  ['sqliteNormalRatio', String(result.sqliteNormalRatio), 'median of per-round sqliteNormal / memory'],
+  ['memory p50 / p99 OfferPushMs', `${result.memory.p50OfferPushMs} / ${result.memory.p99OfferPushMs}`, `p99 rounds ${each(runs.memory.map((f) => f.p99OfferPushMs ?? NaN), 3)}`],
+  ['sqliteFull p50 / p99 OfferPushMs', `${result.sqliteFull.p50OfferPushMs} / ${result.sqliteFull.p99OfferPushMs}`, `p99 rounds ${each(runs.sqliteFull.map((f) => f.p99OfferPushMs ?? NaN), 3)}`],
+  ['memory restLifecyclesPerSec', String(result.memory.restLifecyclesPerSec), `32 concurrent fetch loops`],
 ];
 const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length), 6));
 for (const row of [['figure', 'value', 'basis'] as [string, string, string], ...rows])

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkServerConfig, ServerConfigError, startServer } from './gateway/server.ts';
+import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, shutDown } from './gateway/shutdown.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './gateway/rate-limit.ts';
 import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
@@ -13,10 +14,10 @@ import { StoreError } from './store/store-error.ts';
 
 /**
  * The `switchboard` command. `serve` starts the server on its store (durable SQLite unless `--store memory`) and logs
- * exactly one line saying where it listens and where its data is; SIGINT and SIGTERM close it cleanly. `backup`
- * copies a data directory's database while it is served. Exit codes: 0 after a clean shutdown or a finished backup,
- * 1 when the server fails to listen or its store cannot be opened (the message names the `StoreError` code), 2 for a
- * usage or configuration error.
+ * exactly one line saying where it listens and where its data is; SIGINT and SIGTERM drain and close it (`shutDown`).
+ * `backup` copies a data directory's database while it is served. Exit codes: 0 after a clean shutdown or a finished
+ * backup, 1 when the server fails to listen, its store cannot be opened (the message names the `StoreError` code) or
+ * a shutdown passes `--shutdown-timeout`, 2 for a usage or configuration error.
  */
 
 const HELP = `Usage: switchboard serve [options]
@@ -48,6 +49,11 @@ Options:
   --max-body-bytes <n>  Largest request body; larger ones get 413. Env SWITCHBOARD_MAX_BODY_BYTES. Default ${DEFAULT_MAX_BODY_BYTES}.
   --rate-limit <n>      Requests per 10 seconds per client (worker token, else remote address); beyond it 429 with
                         Retry-After. Env SWITCHBOARD_RATE_LIMIT. Default ${AZURE_JOB_ROUTER_RATE_LIMIT.capacity} (Azure's limit).
+  --shutdown-timeout <s> Seconds a shutdown (SIGTERM, SIGINT) may take. It stops accepting, answers every REST
+                        request and WebSocket message already received (requests arriving meanwhile on open
+                        connections get 503 ShuttingDown), closes WebSocket connections with 1001, flushes the store
+                        and exits 0. Past the bound it closes forcibly and exits 1. A second signal ends the process
+                        at once. Env SWITCHBOARD_SHUTDOWN_TIMEOUT. Default ${DEFAULT_SHUTDOWN_TIMEOUT_SECONDS}.
   -h, --help            Show this help.
 
 ${WS_ENVIRONMENT_HELP}
@@ -74,6 +80,7 @@ interface ServeConfig {
   readonly accessKey: string | undefined;
   readonly maxBodyBytes: number;
   readonly rateLimit: number;
+  readonly shutdownTimeoutMs: number;
 }
 
 /** Options win over environment variables, which win over defaults. */
@@ -91,6 +98,8 @@ function serveConfig(values: Record<string, string | boolean | undefined>, env: 
     accessKey: text('access-key', 'SWITCHBOARD_ACCESS_KEY'),
     maxBodyBytes: positiveInteger('--max-body-bytes', text('max-body-bytes', 'SWITCHBOARD_MAX_BODY_BYTES') ?? String(DEFAULT_MAX_BODY_BYTES)),
     rateLimit: positiveInteger('--rate-limit', text('rate-limit', 'SWITCHBOARD_RATE_LIMIT') ?? String(AZURE_JOB_ROUTER_RATE_LIMIT.capacity)),
+    shutdownTimeoutMs:
+      1000 * positiveInteger('--shutdown-timeout', text('shutdown-timeout', 'SWITCHBOARD_SHUTDOWN_TIMEOUT') ?? String(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS)),
   };
 }
 
@@ -152,13 +161,29 @@ async function serve(config: ServeConfig): Promise<void> {
   process.stdout.write(`switchboard listening on ${server.url}; ${describeStore(config.store)}${access}\n`);
 
   const shutdown = async () => {
-    await gateway.close();
-    await server.close();
-    await router.close();
-    process.exit(0);
+    const outcome = await shutDown({ server, gateway, router, timeoutMs: config.shutdownTimeoutMs });
+    if (outcome.clean) process.exit(0);
+    process.stderr.write(
+      `switchboard: shutdown did not finish within ${config.shutdownTimeoutMs / 1000} s; closed forcibly with ` +
+        `${outcome.openRequests} REST and ${outcome.owedAnswers} WebSocket requests unanswered (none of them acknowledged)\n`,
+    );
+    process.exit(1);
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown());
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // The first signal drains; another, from an operator who will not wait, ends the process as the default would.
+    if (stopping) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+      return;
+    }
+    stopping = true;
+    void shutdown();
+  };
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
 }
+
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 const OPTIONS = {
   store: { type: 'string' },
@@ -172,6 +197,7 @@ const OPTIONS = {
   'access-key': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'rate-limit': { type: 'string' },
+  'shutdown-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -36,6 +36,7 @@ export const errorCatalogue = {
   ThrottleLimitExceeded: { status: 429, azureCode: 'TooManyRequests', retryable: true, summary: 'The client exceeded its request rate; retry after the `Retry-After` delay.' },
   EventsNoLongerAvailable: { status: 410, azureCode: 'Gone', retryable: false, summary: 'Replay was asked from a sequence number older than the retained event history.' },
   StoreUnavailable: { status: 503, azureCode: 'ServiceUnavailable', retryable: true, summary: 'A commit to the store failed (disk full, I/O error, read-only file): the change was not made, and the router refuses every request until it is restarted with a working store. Nothing acknowledged is lost.' },
+  ShuttingDown: { status: 503, azureCode: 'ServiceUnavailable', retryable: true, summary: 'The server is shutting down and did not process this request, which arrived after the shutdown began; requests received before it are answered first. Retry once the server is back.' },
   InternalError: { status: 500, azureCode: 'InternalServerError', retryable: true, summary: 'An unexpected fault; nothing was acknowledged.' },
 } as const satisfies Record<string, { status: number; azureCode: string; retryable: boolean; summary: string }>;
 

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { checkServerConfig, ServerConfigError, startServer } from './gateway/server.ts';
+import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, shutDown } from './gateway/shutdown.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './gateway/rate-limit.ts';
 import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
@@ -16,10 +17,10 @@ import { StoreError } from './store/store-error.ts';
 
 /**
  * The `switchboard` command. `serve` starts the server on its store (durable SQLite unless `--store memory`) and logs
- * exactly one line saying where it listens and where its data is; SIGINT and SIGTERM close it cleanly. `backup`
- * copies a data directory's database while it is served. Exit codes: 0 after a clean shutdown or a finished backup,
- * 1 when the server fails to listen or its store cannot be opened (the message names the `StoreError` code), 2 for a
- * usage or configuration error.
+ * exactly one line saying where it listens and where its data is; SIGINT and SIGTERM drain and close it (`shutDown`).
+ * `backup` copies a data directory's database while it is served. Exit codes: 0 after a clean shutdown or a finished
+ * backup, 1 when the server fails to listen, its store cannot be opened (the message names the `StoreError` code) or
+ * a shutdown passes `--shutdown-timeout`, 2 for a usage or configuration error.
  */
 
 const HELP = `Usage: switchboard serve [options]
@@ -54,6 +55,11 @@ Options:
                         Retry-After. Env SWITCHBOARD_RATE_LIMIT. Default ${AZURE_JOB_ROUTER_RATE_LIMIT.capacity} (Azure's limit).
   --log-level <level>   fatal, error, warn, info (default), debug, trace or silent. JSON lines on stderr: one per
                         REST request, commit failures, faults. Env SWITCHBOARD_LOG_LEVEL.
+  --shutdown-timeout <s> Seconds a shutdown (SIGTERM, SIGINT) may take. It stops accepting, answers every REST
+                        request and WebSocket message already received (requests arriving meanwhile on open
+                        connections get 503 ShuttingDown), closes WebSocket connections with 1001, flushes the store
+                        and exits 0. Past the bound it closes forcibly and exits 1. A second signal ends the process
+                        at once. Env SWITCHBOARD_SHUTDOWN_TIMEOUT. Default ${DEFAULT_SHUTDOWN_TIMEOUT_SECONDS}.
   -h, --help            Show this help.
 
 ${WS_ENVIRONMENT_HELP}
@@ -81,6 +87,7 @@ interface ServeConfig {
   readonly maxBodyBytes: number;
   readonly rateLimit: number;
   readonly logLevel: LevelWithSilent;
+  readonly shutdownTimeoutMs: number;
 }
 
 /** Options win over environment variables, which win over defaults. */
@@ -99,6 +106,8 @@ function serveConfig(values: Record<string, string | boolean | undefined>, env: 
     maxBodyBytes: positiveInteger('--max-body-bytes', text('max-body-bytes', 'SWITCHBOARD_MAX_BODY_BYTES') ?? String(DEFAULT_MAX_BODY_BYTES)),
     rateLimit: positiveInteger('--rate-limit', text('rate-limit', 'SWITCHBOARD_RATE_LIMIT') ?? String(AZURE_JOB_ROUTER_RATE_LIMIT.capacity)),
     logLevel: logLevel(text('log-level', 'SWITCHBOARD_LOG_LEVEL') ?? 'info'),
+    shutdownTimeoutMs:
+      1000 * positiveInteger('--shutdown-timeout', text('shutdown-timeout', 'SWITCHBOARD_SHUTDOWN_TIMEOUT') ?? String(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS)),
   };
 }
 
@@ -177,16 +186,34 @@ async function serve(config: ServeConfig): Promise<void> {
   logger.info({ msg: 'listening', url: server.url, store: config.store.kind });
 
   const shutdown = async () => {
-    await gateway.close();
-    await server.close();
-    await router.close();
+    const outcome = await shutDown({ server, gateway, router, timeoutMs: config.shutdownTimeoutMs });
     metrics.close();
-    logger.info({ msg: 'stopped' });
+    if (outcome.clean) logger.info({ msg: 'stopped' });
+    else
+      logger.error({
+        msg: `shutdown did not finish within ${config.shutdownTimeoutMs / 1000} s; closed forcibly with ` +
+          `${outcome.openRequests} REST and ${outcome.owedAnswers} WebSocket requests unanswered (none of them acknowledged)`,
+        openRequests: outcome.openRequests,
+        owedAnswers: outcome.owedAnswers,
+      });
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
-    process.exit(0);
+    process.exit(outcome.clean ? 0 : 1);
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown());
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // The first signal drains; another, from an operator who will not wait, ends the process as the default would.
+    if (stopping) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+      return;
+    }
+    stopping = true;
+    void shutdown();
+  };
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
 }
+
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 const OPTIONS = {
   store: { type: 'string' },
@@ -201,6 +228,7 @@ const OPTIONS = {
   'max-body-bytes': { type: 'string' },
   'rate-limit': { type: 'string' },
   'log-level': { type: 'string' },
+  'shutdown-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -37,6 +37,7 @@ export const errorCatalogue = {
   EventsNoLongerAvailable: { status: 410, azureCode: 'Gone', retryable: false, summary: 'Replay was asked from a sequence number older than the retained event history.' },
   SequenceBeyondHead: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'Replay was asked from a sequence number beyond the next one to be given: this router never numbered the events before it (it may run on an older backup than the client saw). Re-read current state, then subscribe from the head.' },
   StoreUnavailable: { status: 503, azureCode: 'ServiceUnavailable', retryable: true, summary: 'A commit to the store failed (disk full, I/O error, read-only file): the change was not made, and the router refuses every request until it is restarted with a working store. Nothing acknowledged is lost.' },
+  ShuttingDown: { status: 503, azureCode: 'ServiceUnavailable', retryable: true, summary: 'The server is shutting down and did not process this request, which arrived after the shutdown began; requests received before it are answered first. Retry once the server is back.' },
   InternalError: { status: 500, azureCode: 'InternalServerError', retryable: true, summary: 'An unexpected fault; nothing was acknowledged.' },
 } as const satisfies Record<string, { status: number; azureCode: string; retryable: boolean; summary: string }>;
 

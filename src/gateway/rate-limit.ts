@@ -28,6 +28,13 @@ export interface RateLimiterOptions {
  */
 export const AZURE_JOB_ROUTER_RATE_LIMIT = { capacity: 1000, refillPerSecond: 100 } as const;
 
+/**
+ * Throttled requests in a row after which a WebSocket connection is closed (4029): a client that keeps sending
+ * without heeding the retry delay costs the server as much in refusals as it would in requests. Far more than a
+ * client that reads its answers sends before it reads the first refusal.
+ */
+export const THROTTLED_IN_A_ROW_BEFORE_CLOSE = 1000;
+
 /** The result of {@link RateLimiter.take}: allowed, or refused with the wait until one request is available. */
 export type TakeOutcome = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number };
 

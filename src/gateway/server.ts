@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { RouterError } from '../errors.ts';
 import type { Router } from '../router.ts';
@@ -7,6 +7,8 @@ import { isWellFormedAccessKey } from './auth/access-key.ts';
 import { isLoopbackHost } from './http/client-identity.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './http/request-body.ts';
 import { createRestHandler, type RestHandlerOptions } from './http/rest-handler.ts';
+import { RequestTracker } from './http/request-tracker.ts';
+import { shuttingDown } from './shutdown.ts';
 import { rawErrorResponse } from './http/responses.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './rate-limit.ts';
 
@@ -50,6 +52,14 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly httpServer: Server;
+  /** REST requests received and not yet answered in full. */
+  readonly openRequests: number;
+  /**
+   * The first step of a graceful shutdown: stops listening, answers the requests already received (with
+   * `Connection: close`), refuses those that arrive afterwards on kept-alive connections with `ShuttingDown` (503),
+   * and resolves once none is open. Connections stay up until {@link close}.
+   */
+  drain(): Promise<void>;
   /** Stops accepting, ends every connection and resolves once the server is closed. Does not close the router. */
   close(): Promise<void>;
 }
@@ -99,7 +109,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     observe: options.observe,
     metrics: options.metrics,
   });
-  const httpServer = createServer((request, response) => void handler(request, response));
+  const requests = new RequestTracker();
+  const httpServer = createServer((request, response) => requests.handle(request, response, handler));
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // A reset or timed-out client is not listening; anything else gets a proper refusal instead of Node's bare 400.
     if (!socket.writable || error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return socket.destroy();
@@ -113,6 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const { onUpgrade } = options;
   httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (requests.draining) return socket.end(rawErrorResponse(shuttingDown()));
     if (onUpgrade) return onUpgrade(request, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
@@ -126,14 +138,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const { port, address } = httpServer.address() as AddressInfo;
   const shown = address.includes(':') ? `[${address}]` : address;
+  const closed = new Promise<void>((resolve) => httpServer.once('close', () => resolve()));
   return {
     url: `http://${shown}:${port}`,
     port,
     httpServer,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        httpServer.close((error) => (error ? reject(error) : resolve()));
-        httpServer.closeAllConnections();
-      }),
+    get openRequests() {
+      return requests.open;
+    },
+    async drain() {
+      if (requests.draining) return requests.idle();
+      // Only the listening socket: http.Server#close would also drop idle kept-alive connections at once, and a
+      // request already on its way over one would meet a reset instead of a 503.
+      NetServer.prototype.close.call(httpServer);
+      requests.beginDrain();
+      return requests.idle();
+    },
+    async close() {
+      // Also after drain(): http.Server#close then just drops idle connections and stops the connection checks.
+      httpServer.close();
+      httpServer.closeAllConnections();
+      await closed;
+    },
   };
 }

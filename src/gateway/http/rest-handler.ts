@@ -14,7 +14,7 @@ import { answerOpenApi } from './openapi.ts';
 import { parseJsonObject, readBody } from './request-body.ts';
 import { matchRoute } from './routes.ts';
 import { answerProbe } from './probes.ts';
-import { sendError, sendJson } from './responses.ts';
+import { sendError, sendErrorThenClose, sendJson } from './responses.ts';
 
 /** What the REST face needs from the server. */
 export interface RestHandlerOptions {
@@ -122,9 +122,7 @@ async function handle(
   const read = await readBody(request, options.maxBodyBytes);
   if (read.kind === 'aborted') return;
   if (read.kind === 'tooLarge')
-    return sendError(response, new RouterError('PayloadTooLarge', `the body exceeds ${options.maxBodyBytes} bytes`, 'body'), {
-      connection: 'close',
-    });
+    return sendErrorThenClose(request, response, new RouterError('PayloadTooLarge', `the body exceeds ${options.maxBodyBytes} bytes`, 'body'));
 
   const principal = identify(options, request, read.body);
   const remote = request.socket.remoteAddress ?? 'unknown';

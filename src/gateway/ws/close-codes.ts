@@ -5,12 +5,16 @@
  * @module
  */
 
+import { THROTTLED_IN_A_ROW_BEFORE_CLOSE } from '../rate-limit.ts';
+
 /** Every close code the gateway sends, by name: the code, the reason sent with it, and what it means. */
 export const WS_CLOSE_CODES = {
   goingAway: {
     code: 1001,
     reason: 'server shutting down',
-    meaning: 'The server is shutting down. Reconnect later; resume the event feed from the last `sequenceNumber` received.',
+    meaning:
+      'The server is shutting down. Every request received before the shutdown began was answered first; one without an ' +
+      'answer was not processed. Reconnect later; resume the event feed from the last `sequenceNumber` received.',
   },
   messageTooBig: {
     code: 1009,
@@ -36,5 +40,12 @@ export const WS_CLOSE_CODES = {
     meaning:
       'The client read too slowly: what the server had queued for it passed the high-water mark (default 8 MiB). ' +
       'Closing bounds the server\'s memory. Reconnect and resume from the last `sequenceNumber` received.',
+  },
+  tooManyRequests: {
+    code: 4029,
+    reason: 'too many requests',
+    meaning:
+      `The client kept sending while throttled: ${THROTTLED_IN_A_ROW_BEFORE_CLOSE} requests in a row were refused with ` +
+      '`ThrottleLimitExceeded` (each says how long to wait). Reconnect after that delay and respect it.',
   },
 } as const satisfies Record<string, { code: number; reason: string; meaning: string }>;

@@ -1,5 +1,6 @@
-import { WebSocket } from 'ws';
+import { WebSocket, type RawData } from 'ws';
 import type { Principal } from '../auth/tokens.ts';
+import { THROTTLED_IN_A_ROW_BEFORE_CLOSE } from '../rate-limit.ts';
 import { WS_CLOSE_CODES } from './close-codes.ts';
 import type { WsAnswer, WsPush } from './messages.schemas.ts';
 
@@ -7,13 +8,36 @@ import type { WsAnswer, WsPush } from './messages.schemas.ts';
 export interface ConnectionLimits {
   /** Bytes queued for the client beyond which it is closed with 4008 instead of queueing more. */
   readonly highWaterMark: number;
-  /** Requests being processed at once; past it the connection stops reading until one finishes. */
+  /** Requests received and not yet answered; past it the connection stops reading until they drop to half. */
   readonly maxInFlight: number;
 }
 
 /**
- * One client connection: who it is, what it has asked to receive, and the two limits that keep a misbehaving client
- * from costing the server unbounded memory — outgoing (the high-water mark) and incoming (requests in flight).
+ * Runs one request. `arrivedDuringShutdown` is true for a message received after the shutdown began, which is
+ * answered `ShuttingDown` without being processed.
+ */
+export type MessageHandler = (connection: Connection, data: RawData, arrivedDuringShutdown: boolean) => Promise<void>;
+
+/**
+ * Messages one connection starts per event-loop turn. ws hands over every message of a TCP read at once (hundreds
+ * from a flooding client); starting only this many and queueing the rest lets other connections, HTTP requests and
+ * timers run in between, so one client cannot monopolize the loop.
+ */
+export const MESSAGES_PER_TURN = 32;
+
+/** How long a client gets to answer a server-initiated close before its socket is dropped (ws alone waits 30 s). */
+export const CLOSE_GRACE_MS = 1000;
+
+interface Received {
+  readonly data: RawData;
+  readonly arrivedDuringShutdown: boolean;
+}
+
+/**
+ * One client connection: who it is, what it has asked to receive, and the limits that keep a misbehaving client from
+ * costing the server unbounded memory or time — outgoing (the high-water mark), incoming (requests received and not
+ * answered, {@link MESSAGES_PER_TURN}), and its rate (closed after {@link THROTTLED_IN_A_ROW_BEFORE_CLOSE} throttled
+ * requests in a row).
  */
 export class Connection {
   readonly principal: Principal;
@@ -21,26 +45,42 @@ export class Connection {
   readonly rateKey: string;
   readonly #socket: WebSocket;
   readonly #limits: ConnectionLimits;
+  readonly #handle: MessageHandler;
   #alive = true;
+  /** Received, not yet started: in arrival order, read from `#head` on. */
+  #queue: Received[] = [];
+  #head = 0;
   #inFlight = 0;
+  #paused = false;
+  /** Messages that may still start at once in this turn; refilled by the next turn. */
+  #turnBudget = MESSAGES_PER_TURN;
+  #turnScheduled = false;
+  #throttledInARow = 0;
+  #draining = false;
+  /** Requests received before the shutdown began and not yet answered: what the shutdown waits for. */
+  #owed = 0;
+  #whenSettled: Array<() => void> = [];
   #nextSubscription = 0;
   /** Subscription id → how to stop it. */
   readonly #subscriptions = new Map<string, () => void>();
   readonly #closeHandlers: Array<() => void> = [];
   readonly #closed: Promise<void>;
 
-  constructor(socket: WebSocket, principal: Principal, limits: ConnectionLimits, rateKey: string) {
+  constructor(socket: WebSocket, principal: Principal, limits: ConnectionLimits, rateKey: string, handle: MessageHandler) {
     this.#socket = socket;
     this.principal = principal;
     this.rateKey = rateKey;
     this.#limits = limits;
+    this.#handle = handle;
     socket.on('pong', () => {
       this.#alive = true;
     });
+    socket.on('message', (data) => this.#receive(data));
     this.#closed = new Promise((resolve) =>
       socket.once('close', () => {
         for (const stop of this.#subscriptions.values()) stop();
         this.#subscriptions.clear();
+        this.#dropQueued();
         for (const handler of this.#closeHandlers) handler();
         resolve();
       }),
@@ -68,14 +108,29 @@ export class Connection {
   }
 
   /**
-   * Closes with 1001 and resolves once the connection is closed, terminating a client that has not completed the
-   * closing handshake within `graceMs` (ws alone would wait 30 s).
+   * The first step of a shutdown: requests received from now on are answered `ShuttingDown`, unprocessed. Resolves
+   * once every request received before has been answered (or the connection closed).
    */
-  async shutdown(graceMs: number): Promise<void> {
-    this.close(WS_CLOSE_CODES.goingAway);
-    const timer = setTimeout(() => this.#socket.terminate(), graceMs);
+  drain(): Promise<void> {
+    this.#draining = true;
+    return new Promise((resolve) => {
+      this.#whenSettled.push(resolve);
+      this.#settleIfOwedNothing();
+    });
+  }
+
+  /** Requests received before the shutdown began (all of them, before it) and not yet answered. */
+  get owedAnswers(): number {
+    return this.#owed;
+  }
+
+  /**
+   * Closes with 1001 and resolves once the connection is closed, terminating a client that has not completed the
+   * closing handshake within `graceMs`. Answers already sent go out first: ws writes frames in order.
+   */
+  async shutdown(graceMs = CLOSE_GRACE_MS): Promise<void> {
+    this.#closeWithin(WS_CLOSE_CODES.goingAway, graceMs);
     await this.#closed;
-    clearTimeout(timer);
   }
 
   /** Runs `handler` once when the connection has closed, however it closed. */
@@ -96,14 +151,21 @@ export class Connection {
     this.#socket.ping();
   }
 
-  /** Counts a request as started; at the limit, stops reading so TCP pushes back on a flooding client. */
-  requestStarted(): void {
-    if (++this.#inFlight === this.#limits.maxInFlight) this.#socket.pause();
+  /** Records a request allowed by the rate budget: the client is not ignoring throttling. */
+  withinBudget(): void {
+    this.#throttledInARow = 0;
   }
 
-  /** Counts a request as answered, resuming reading when it drops below the limit. */
-  requestFinished(): void {
-    if (this.#inFlight-- === this.#limits.maxInFlight) this.#socket.resume();
+  /**
+   * Records a request refused by the rate budget. A client that keeps sending regardless is closed with 4029: its
+   * refusals would cost the server as much as its requests.
+   */
+  throttled(): void {
+    if (++this.#throttledInARow < THROTTLED_IN_A_ROW_BEFORE_CLOSE) return;
+    // Nothing more it sends is read: its closing handshake is not awaited beyond the grace either.
+    this.#paused = true;
+    this.#socket.pause();
+    this.#closeWithin(WS_CLOSE_CODES.tooManyRequests, CLOSE_GRACE_MS);
   }
 
   /**
@@ -123,6 +185,87 @@ export class Connection {
     this.#subscriptions.delete(id);
     stop();
     return true;
+  }
+
+  #receive(data: RawData): void {
+    // ws still parses what arrives while the closing handshake runs; none of it is processed.
+    if (!this.isOpen) return;
+    const received = { data, arrivedDuringShutdown: this.#draining };
+    if (!this.#draining) this.#owed++;
+    if (this.#head === this.#queue.length && this.#turnBudget > 0) {
+      this.#turnBudget--;
+      this.#start(received);
+    } else {
+      this.#queue.push(received);
+    }
+    if (!this.#paused && this.#unanswered() >= this.#limits.maxInFlight) {
+      // TCP now pushes back on the sender; resumed in #finished.
+      this.#paused = true;
+      this.#socket.pause();
+    }
+    this.#scheduleTurn();
+  }
+
+  #scheduleTurn(): void {
+    if (this.#turnScheduled) return;
+    this.#turnScheduled = true;
+    setImmediate(this.#turn);
+  }
+
+  readonly #turn = (): void => {
+    this.#turnScheduled = false;
+    this.#turnBudget = MESSAGES_PER_TURN;
+    if (!this.isOpen) return this.#dropQueued();
+    while (this.#turnBudget > 0 && this.#head < this.#queue.length) {
+      this.#turnBudget--;
+      this.#start(this.#queue[this.#head++]!);
+    }
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else {
+      this.#scheduleTurn();
+    }
+  };
+
+  #start(received: Received): void {
+    this.#inFlight++;
+    void this.#handle(this, received.data, received.arrivedDuringShutdown).finally(() => this.#finished(received));
+  }
+
+  #finished(received: Received): void {
+    this.#inFlight--;
+    if (!received.arrivedDuringShutdown) {
+      this.#owed--;
+      this.#settleIfOwedNothing();
+    }
+    if (this.#paused && this.#unanswered() <= this.#limits.maxInFlight / 2 && this.isOpen) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
+  }
+
+  #unanswered(): number {
+    return this.#inFlight + this.#queue.length - this.#head;
+  }
+
+  /** What was received but not started once the connection is closing is dropped unanswered: nobody would read it. */
+  #dropQueued(): void {
+    for (let i = this.#head; i < this.#queue.length; i++) if (!this.#queue[i]!.arrivedDuringShutdown) this.#owed--;
+    this.#queue = [];
+    this.#head = 0;
+    this.#settleIfOwedNothing();
+  }
+
+  #settleIfOwedNothing(): void {
+    if (!this.#draining || this.#owed > 0) return;
+    for (const resolve of this.#whenSettled.splice(0)) resolve();
+  }
+
+  #closeWithin(how: { readonly code: number; readonly reason: string }, graceMs: number): void {
+    this.close(how);
+    const timer = setTimeout(() => this.#socket.terminate(), graceMs);
+    void this.#closed.then(() => clearTimeout(timer));
   }
 }
 

@@ -4,6 +4,7 @@ import { RouterError, invalidRequestFrom } from '../../errors.ts';
 import { invokeOperation, operationByName } from '../../operations/table.ts';
 import type { Router } from '../../router.ts';
 import { requireAuthorized } from '../auth/authorize.ts';
+import { shuttingDown } from '../shutdown.ts';
 import type { RateLimiter } from '../rate-limit.ts';
 import type { Connection } from './connection.ts';
 import { gatewayOperations, RequestIdSchema, WsRequestSchema, type RequestId } from './messages.schemas.ts';
@@ -33,40 +34,39 @@ const QUOTED_OP_LENGTH = 64;
 export const MAX_NESTING_DEPTH = 64;
 
 /**
- * Handles one incoming message: parses and validates the envelope, authorizes, runs the operation and sends exactly
- * one answer. Nothing a client sends makes it throw; a fault that is not the client's is answered `InternalError`.
+ * Handles one incoming message: charges it to the client's budget (whatever it holds: a flood of malformed messages
+ * costs as much as one of requests), parses and validates the envelope, authorizes, runs the operation and sends
+ * exactly one answer. A message that arrived during a shutdown is answered `ShuttingDown`, unprocessed. Nothing a
+ * client sends makes it throw; a fault that is not the client's is answered `InternalError`.
  */
-export async function dispatch(context: DispatchContext, connection: Connection, data: RawData): Promise<void> {
+export async function dispatch(context: DispatchContext, connection: Connection, data: RawData, arrivedDuringShutdown = false): Promise<void> {
   let raw: unknown;
+  let json = true;
   try {
     raw = JSON.parse(data.toString());
   } catch {
-    connection.send({ id: null, ok: false, error: new RouterError('InvalidJson', 'the message is not valid JSON').toBody() });
-    return;
+    json = false;
   }
-  if (nestedDeeperThan(raw, MAX_NESTING_DEPTH)) {
-    const error = new RouterError('InvalidRequest', `the message nests deeper than ${MAX_NESTING_DEPTH} levels`, 'args');
-    connection.send({ id: echoableId(raw), ok: false, error: error.toBody() });
-    return;
-  }
-  const envelope = WsRequestSchema.safeParse(raw);
-  if (!envelope.success) {
-    connection.send({ id: echoableId(raw), ok: false, error: invalidRequestFrom(envelope.error).toBody() });
-    return;
-  }
-  const { id, op, args } = envelope.data;
+  const refuse = (error: RouterError, id = echoableId(raw)) => connection.send({ id, ok: false, error: error.toBody() });
+  if (arrivedDuringShutdown) return refuse(shuttingDown());
   const taken = context.rateLimiter?.take(connection.rateKey);
   if (taken && !taken.ok) {
-    const error = new RouterError('ThrottleLimitExceeded', `too many requests; retry after ${Math.ceil(taken.retryAfterMs)} ms`);
-    connection.send({ id, ok: false, error: error.toBody() });
-    return;
+    refuse(new RouterError('ThrottleLimitExceeded', `too many requests; retry after ${Math.ceil(taken.retryAfterMs)} ms`));
+    return connection.throttled();
   }
+  connection.withinBudget();
+  if (!json) return refuse(new RouterError('InvalidJson', 'the message is not valid JSON'), null);
+  if (nestedDeeperThan(raw, MAX_NESTING_DEPTH))
+    return refuse(new RouterError('InvalidRequest', `the message nests deeper than ${MAX_NESTING_DEPTH} levels`, 'args'));
+  const envelope = WsRequestSchema.safeParse(raw);
+  if (!envelope.success) return refuse(invalidRequestFrom(envelope.error));
+  const { id, op, args } = envelope.data;
   try {
     const answer = await run(context, connection, op, args);
     connection.send({ id, ok: true, result: answer.result });
     answer.afterAnswer?.();
   } catch (error) {
-    connection.send({ id, ok: false, error: refusal(context, error).toBody() });
+    refuse(refusal(context, error), id);
   }
 }
 

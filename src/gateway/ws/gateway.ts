@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type RawData } from 'ws';
 import type { Router } from '../../router.ts';
 import { rateKey, type RateLimiter } from '../rate-limit.ts';
-import { Connection } from './connection.ts';
+import { CLOSE_GRACE_MS, Connection } from './connection.ts';
 import { dispatch, type DispatchContext } from './dispatch.ts';
 import { closeWhenTokenExpires } from './token-expiry.ts';
 import { authenticateUpgrade } from './upgrade-auth.ts';
@@ -33,7 +33,7 @@ export interface WsGatewayOptions {
   readonly highWaterMark?: number | undefined;
   /** Ping interval; a client that has not answered the previous ping by the next one is terminated. */
   readonly heartbeatMs?: number | undefined;
-  /** Requests one connection may have in flight before the gateway stops reading from it. */
+  /** Requests one connection may have received and not yet answered before the gateway stops reading from it. */
   readonly maxInFlight?: number | undefined;
   /** Charges every request to its client's budget (shared with REST); without one, requests are not rate-limited. */
   readonly rateLimiter?: RateLimiter | undefined;
@@ -50,8 +50,18 @@ export interface WsGateway {
    * the WebSocket.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Closes every connection with 1001 and stops the heartbeat and the offer feed. */
-  close(): Promise<void>;
+  /**
+   * The first step of a graceful shutdown: refuses new upgrades with 503, answers messages that arrive from now on
+   * with `ShuttingDown`, and resolves once every request received before has been answered. Connections stay open.
+   */
+  drain(): Promise<void>;
+  /** Requests received before the shutdown began and not yet answered, over every connection. */
+  readonly owedAnswers: number;
+  /**
+   * Closes every connection with 1001 (after the answers already sent), dropping those that have not completed the
+   * closing handshake within `graceMs` (default {@link CLOSE_GRACE_MS}), and stops the heartbeat and the offer feed.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -76,6 +86,9 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
   // Connections are tracked here, with their principal and limits; ws's own set would be a second copy.
   const server = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: options.maxPayload ?? WS_DEFAULTS.maxPayload });
   const connections = new Set<Connection>();
+  let draining = false;
+  const handle = (connection: Connection, data: RawData, arrivedDuringShutdown: boolean) =>
+    dispatch(context, connection, data, arrivedDuringShutdown);
   const heartbeat = setInterval(() => {
     for (const connection of connections) connection.heartbeat();
   }, options.heartbeatMs ?? WS_DEFAULTS.heartbeatMs);
@@ -84,36 +97,40 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
 
   return {
     handleUpgrade(request, socket, head) {
+      if (draining) return refuse(socket, '503 Service Unavailable');
       if (new URL(request.url ?? '/', 'http://upgrade').pathname !== WS_PATH) return refuse(socket, '404 Not Found');
       const principal = authenticateUpgrade(request, options.accessKey, now());
       if (principal === undefined) return refuse(socket, '401 Unauthorized');
       server.handleUpgrade(request, socket, head, (websocket) => {
-        const connection = new Connection(websocket, principal, limits, rateKey(principal, request.socket.remoteAddress));
+        const connection = new Connection(websocket, principal, limits, rateKey(principal, request.socket.remoteAddress), handle);
         connections.add(connection);
         connection.onClose(() => connections.delete(connection));
         closeWhenTokenExpires(connection, now);
         // Protocol errors (oversize, bad frames) are reported here after ws has closed the socket itself.
         websocket.on('error', () => undefined);
-        websocket.on('message', (data) => {
-          connection.requestStarted();
-          void dispatch(context, connection, data).finally(() => connection.requestFinished());
-        });
+        if (draining) void connection.drain();
       });
     },
-    async close() {
+    async drain() {
+      draining = true;
+      await Promise.all([...connections].map((connection) => connection.drain()));
+    },
+    get owedAnswers() {
+      let owed = 0;
+      for (const connection of connections) owed += connection.owedAnswers;
+      return owed;
+    },
+    async close(graceMs = CLOSE_GRACE_MS) {
       clearInterval(heartbeat);
       await sessions.close();
-      await Promise.all([...connections].map((connection) => connection.shutdown(SHUTDOWN_GRACE_MS)));
+      await Promise.all([...connections].map((connection) => connection.shutdown(graceMs)));
       server.close();
     },
   };
 }
 
-/** How long a client gets to answer the server's 1001 at shutdown before its socket is dropped. */
-const SHUTDOWN_GRACE_MS = 1000;
-
 /** Answers an upgrade with a bare HTTP error and drops the socket; nothing more is revealed. */
-function refuse(socket: Duplex, status: '401 Unauthorized' | '404 Not Found'): void {
+function refuse(socket: Duplex, status: '401 Unauthorized' | '404 Not Found' | '503 Service Unavailable'): void {
   socket.on('error', () => socket.destroy());
   const challenge = status === '401 Unauthorized' ? 'WWW-Authenticate: Bearer\r\n' : '';
   socket.end(`HTTP/1.1 ${status}\r\n${challenge}Connection: close\r\nContent-Length: 0\r\n\r\n`);

@@ -243,6 +243,7 @@ function restore(engine: Engine, stored: StoredState): void {
   each('worker', (_id, record) => storedWorkers.push(record));
   storedWorkers.sort((a, b) => a.context.availableSince - b.context.availableSince);
   for (const record of storedWorkers) engine.restoreWorker(record);
+  engine.settleRestoredQueues();
 }
 
 /**

@@ -433,15 +433,37 @@ export class Engine {
     const queueId = record?.context.job.queueId;
     if (!record || queueId === undefined || !this.supervisors.get(queueId)?.getSnapshot().context.index.get(jobId)) return;
     this.restoreQueued(record);
+    this.#jobsToMatch.add(jobId);
   }
 
-  /** Puts a queued job back into its queue's dispatch order at the place its `enqueueSeq` gives it. */
+  /**
+   * Puts a queued job back into its queue's dispatch order at the place its `enqueueSeq` gives it, without matching
+   * it: see {@link settleRestoredQueues}.
+   */
   restoreQueued(record: JobRecord): void {
     const queueId = record.context.job.queueId;
     const supervisor = queueId === undefined ? undefined : this.supervisors.get(queueId);
     if (!supervisor || record.status !== 'queued') return;
     this.#sendQueue(supervisor, { type: 'queue.enqueue', entry: this.#indexEntry(record, record.enqueueSeq) });
-    this.#jobsToMatch.add(record.context.job.id);
+  }
+
+  /**
+   * Finishes a restore once jobs, workers and offers are back. Matching is not run again: every command ends with
+   * matching at its fixpoint before it commits, so the stored state is one where nothing more could be offered, and
+   * what time changes while the router is down (offer expiry, decline retries, selector expiry) comes back as
+   * deadlines that fire and match. Re-matching a million queued jobs against every worker would make a restart take
+   * hours. What is rebuilt: parking of jobs whose offers are full, and scoring over HTTP that was in flight.
+   */
+  settleRestoredQueues(): void {
+    // Only a job holding offers can be full.
+    for (const jobId of this.#jobOffers.keys()) {
+      const queueId = this.jobs.get(jobId)?.context.job.queueId;
+      const prepared = queueId === undefined ? undefined : this.policyOf(queueId);
+      if (prepared) this.#parkIfFull(jobId, queueId!, prepared.view.maxConcurrentOffers);
+    }
+    for (const [queueId, supervisor] of this.supervisors)
+      if (this.policyOf(queueId)?.asyncScorer !== undefined)
+        for (const { jobId } of supervisor.getSnapshot().context.index.entries()) this.#jobsToMatch.add(jobId);
   }
 
   /** Takes a job out of its queue's dispatch order. */

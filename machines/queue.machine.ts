@@ -14,6 +14,8 @@ export interface QueueContext {
 
 export type QueueEvent =
   | { type: 'queue.enqueue'; entry: IndexEntry }
+  /** A restart puts a queue's waiting jobs back in one event rather than one per job. */
+  | { type: 'queue.restore'; entries: readonly IndexEntry[] }
   | { type: 'queue.remove'; jobId: string }
   | { type: 'queue.park'; jobId: string }
   | { type: 'queue.unpark'; jobId: string }
@@ -29,6 +31,7 @@ export const queueMachine = setup({
   actions: {
     addEntry: ({ context, event }) => {
       if (event.type === 'queue.enqueue') context.index.add(event.entry);
+      if (event.type === 'queue.restore') for (const entry of event.entries) context.index.add(entry);
     },
     removeEntry: ({ context, event }) => {
       if (event.type === 'queue.remove') context.index.remove(event.jobId);
@@ -58,12 +61,16 @@ export const queueMachine = setup({
   },
   states: {
     empty: {
-      on: { 'queue.enqueue': { target: 'backlogged', actions: 'addEntry' } },
+      on: {
+        'queue.enqueue': { target: 'backlogged', actions: 'addEntry' },
+        'queue.restore': { target: 'backlogged', actions: 'addEntry' },
+      },
     },
     backlogged: {
       always: { guard: 'isEmpty', target: 'empty' },
       on: {
         'queue.enqueue': { actions: 'addEntry' },
+        'queue.restore': { actions: 'addEntry' },
         'queue.remove': { actions: 'removeEntry' },
       },
     },

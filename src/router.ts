@@ -237,7 +237,7 @@ function restore(engine: Engine, stored: StoredState): void {
   });
   // Re-enter queued jobs in their original dispatch order.
   queued.sort((a, b) => a.enqueueSeq - b.enqueueSeq);
-  for (const record of queued) engine.restoreQueued(record);
+  engine.restoreAllQueued(queued);
   // In the order they became available, which the engine's idle-worker sets rely on.
   const storedWorkers: WorkerRecord[] = [];
   each('worker', (_id, record) => storedWorkers.push(record));

@@ -447,6 +447,19 @@ export class Engine {
     this.#sendQueue(supervisor, { type: 'queue.enqueue', entry: this.#indexEntry(record, record.enqueueSeq) });
   }
 
+  /** {@link restoreQueued} for every stored job at once: one supervisor event per queue, not one per job. */
+  restoreAllQueued(records: Iterable<JobRecord>): void {
+    const entries = new Map<string, IndexEntry[]>();
+    for (const record of records) {
+      const queueId = record.context.job.queueId;
+      if (queueId === undefined || record.status !== 'queued' || !this.supervisors.has(queueId)) continue;
+      let queued = entries.get(queueId);
+      if (!queued) entries.set(queueId, (queued = []));
+      queued.push(this.#indexEntry(record, record.enqueueSeq));
+    }
+    for (const [queueId, queued] of entries) this.#sendQueue(this.supervisors.get(queueId)!, { type: 'queue.restore', entries: queued });
+  }
+
   /**
    * Finishes a restore once jobs, workers and offers are back. Matching is not run again: every command ends with
    * matching at its fixpoint before it commits, so the stored state is one where nothing more could be offered, and

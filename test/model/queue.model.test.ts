@@ -55,6 +55,8 @@ const model: MachineModel<typeof queueMachine> = {
       ['enqueue', { type: 'queue.enqueue', entry: entry(fresh) }],
       // The engine re-adds a queued job whose priority or selectors changed.
       ['enqueue(again)', { type: 'queue.enqueue', entry: entry(first ?? fresh, 5) }],
+      ['restore', { type: 'queue.restore', entries: [entry(fresh), entry(fresh + 1)] }],
+      ['restore(none)', { type: 'queue.restore', entries: [] }],
       ['remove', { type: 'queue.remove', jobId: jobIds[0] ?? 'j-none' }],
       ['remove(unknown)', { type: 'queue.remove', jobId: 'j-unknown' }],
       ['park', { type: 'queue.park', jobId: jobIds.find((jobId) => !index.isParked(jobId)) ?? 'j-none' }],

@@ -9,6 +9,7 @@ import { offerMachine } from '../../machines/offer.machine.ts';
 import { queueMachine } from '../../machines/queue.machine.ts';
 import { workerMachine } from '../../machines/worker.machine.ts';
 import { addWorkers, median, openRouter, percentile, queueWaitingJobs, setUpQueues } from './engine-fixtures.ts';
+import { restartFigures } from './restart-figure.ts';
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -178,6 +179,12 @@ async function main(): Promise<void> {
     figures['matchCostRatio100kVs1k'] = Number((large / small).toFixed(3));
   }
   if (want('heap')) figures['heapBytesPerQueuedJob'] = Math.round(await heapPerQueuedJob());
+  if (want('restart')) {
+    const restart = await restartFigures(Math.round(1_000_000 * scale), Math.round(100_000 * scale), gc);
+    figures['restartSecondsAt1M'] = Number(restart.restartSeconds.toFixed(2));
+    figures['heapBytesPerQueuedJobAfterRestart'] = Math.round(restart.heapBytesPerQueuedJobAfterRestart);
+    figures['restartBuildSeconds'] = Number(restart.buildSeconds.toFixed(1));
+  }
   console.table(figures);
   console.log(JSON.stringify(figures));
 }

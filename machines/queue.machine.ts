@@ -14,8 +14,11 @@ export interface QueueContext {
 
 export type QueueEvent =
   | { type: 'queue.enqueue'; entry: IndexEntry }
-  /** A restart puts a queue's waiting jobs back in one event rather than one per job. */
-  | { type: 'queue.restore'; entries: readonly IndexEntry[] }
+  /**
+   * A restart puts a queue's waiting jobs back in one event rather than one per job. The entries are read once, as
+   * the index takes them, so a million of them need not all exist at the same time.
+   */
+  | { type: 'queue.restore'; entries: Iterable<IndexEntry> }
   | { type: 'queue.remove'; jobId: string }
   | { type: 'queue.park'; jobId: string }
   | { type: 'queue.unpark'; jobId: string }

@@ -93,24 +93,23 @@ export function encodeResource(stored: StoredResource<unknown>): StoredDocument 
  */
 export function decodeDocument<K extends DocumentKind>(kind: K, id: string, stored: StoredDocument): DecodedDocuments[K] {
   const doc = upgraded(kind, id, stored);
-  const corrupt = (what: string) => new StoreError('StoreCorrupt', `stored ${kind} ${JSON.stringify(id)}: ${what}`);
-  if (typeof doc['etag'] !== 'string' || typeof doc['lastModified'] !== 'number') throw corrupt('no etag or lastModified');
+  if (typeof doc['etag'] !== 'string' || typeof doc['lastModified'] !== 'number') throw corrupt(kind, id, 'no etag or lastModified');
   switch (kind) {
     case 'job': {
       const job = doc as unknown as JobDocument;
       if (typeof job.status !== 'string' || !isObject(job.context) || !isObject(job.context.job) || typeof job.enqueueSeq !== 'number')
-        throw corrupt('not a job record');
+        throw corrupt(kind, id, 'not a job record');
       return decodeJob(job) as DecodedDocuments[K];
     }
     case 'worker': {
       const worker = doc as unknown as WorkerDocument;
-      if (typeof worker.state !== 'string' || !isObject(worker.worker) || !isObject(worker.worker.config)) throw corrupt('not a worker record');
+      if (typeof worker.state !== 'string' || !isObject(worker.worker) || !isObject(worker.worker.config)) throw corrupt(kind, id, 'not a worker record');
       const context = configured(worker.worker);
       return { state: worker.state, context, etag: worker.etag, lastModified: worker.lastModified } as DecodedDocuments[K];
     }
     default: {
       const resource = doc as unknown as ResourceDocument;
-      if (!isObject(resource.resource)) throw corrupt('no resource');
+      if (!isObject(resource.resource)) throw corrupt(kind, id, 'no resource');
       return { resource: resource.resource, etag: resource.etag, lastModified: resource.lastModified } as DecodedDocuments[K];
     }
   }
@@ -151,6 +150,11 @@ function upgraded(kind: DocumentKind, id: string, doc: StoredDocument): Record<s
   let current: Record<string, unknown> = doc;
   for (let from = version; from < DOCUMENT_VERSION; from++) current = upgrades[from - 1]!(current);
   return current;
+}
+
+// Module-level, not a closure per call: decoding runs once per stored document at start-up.
+function corrupt(kind: DocumentKind, id: string, what: string): StoreError {
+  return new StoreError('StoreCorrupt', `stored ${kind} ${JSON.stringify(id)}: ${what}`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

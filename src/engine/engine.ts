@@ -449,15 +449,20 @@ export class Engine {
 
   /** {@link restoreQueued} for every stored job at once: one supervisor event per queue, not one per job. */
   restoreAllQueued(records: Iterable<JobRecord>): void {
-    const entries = new Map<string, IndexEntry[]>();
+    const byQueue = new Map<string, JobRecord[]>();
     for (const record of records) {
       const queueId = record.context.job.queueId;
       if (queueId === undefined || record.status !== 'queued' || !this.supervisors.has(queueId)) continue;
-      let queued = entries.get(queueId);
-      if (!queued) entries.set(queueId, (queued = []));
-      queued.push(this.#indexEntry(record, record.enqueueSeq));
+      let queued = byQueue.get(queueId);
+      if (!queued) byQueue.set(queueId, (queued = []));
+      queued.push(record);
     }
-    for (const [queueId, queued] of entries) this.#sendQueue(this.supervisors.get(queueId)!, { type: 'queue.restore', entries: queued });
+    for (const [queueId, queued] of byQueue) {
+      const entries = (function* (engine: Engine) {
+        for (const record of queued) yield engine.#indexEntry(record, record.enqueueSeq);
+      })(this);
+      this.#sendQueue(this.supervisors.get(queueId)!, { type: 'queue.restore', entries });
+    }
   }
 
   /**

@@ -30,16 +30,22 @@ function key(jobId: string): string {
   return `selectors:${jobId}`;
 }
 
+function earliestExpiry(selectors: readonly RouterWorkerSelector[]): number {
+  let earliest = Infinity;
+  for (const selector of selectors) {
+    const expiry = expiryOf(selector);
+    if (expiry !== undefined && expiry < earliest) earliest = expiry;
+  }
+  return earliest;
+}
+
 /** Arms the job's selector deadline at the earliest expiry still ahead, or disarms it when there is none. */
 export function armSelectorExpiry(engine: Engine, jobId: string): void {
   const record = engine.job(jobId);
   let earliest = Infinity;
   if (record && !SETTLED.has(record.status)) {
     const job = record.context.job;
-    for (const selector of [...job.requestedWorkerSelectors, ...job.attachedWorkerSelectors]) {
-      const expiry = expiryOf(selector);
-      if (expiry !== undefined && expiry < earliest) earliest = expiry;
-    }
+    earliest = Math.min(earliestExpiry(job.requestedWorkerSelectors), earliestExpiry(job.attachedWorkerSelectors));
   }
   if (earliest === Infinity) engine.deadlines.cancel(key(jobId));
   else engine.deadlines.arm(key(jobId), earliest);

@@ -93,6 +93,17 @@ export function describeStoreConformance(name: string, adapter: StoreUnderTest):
       expect(await again.readEvents(1, 10)).toEqual([event(1), event(2), event(3)]);
     });
 
+
+    it('reads back every document of a kind in id order, however many there are', async () => {
+      const store = await open();
+      // More than an adapter reads in one page, with ids whose order is not their insertion order.
+      const ids = Array.from({ length: 1500 }, (_, n) => `job-${(n * 7919) % 1500}`);
+      await store.commit(batch({ puts: ids.map((id) => ({ kind: 'job' as const, id, doc: doc({ status: 'queued', id }) })) }));
+      const state = await (await reopen(store)).load();
+      const read = [...state.documents('job')];
+      expect(read.map(([id]) => id)).toEqual([...ids].sort());
+      expect(read.every(([id, stored]) => stored['id'] === id)).toBe(true);
+    });
     it('reads events in order from any number, at most `limit`', async () => {
       const store = await open();
       await store.commit(batch({ events: [1, 2, 3, 4, 5].map((n) => event(n)) }));

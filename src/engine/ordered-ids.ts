@@ -20,8 +20,11 @@ export class OrderedIdMap<V> extends Map<string, V> {
   }
 
   override set(id: string, value: V): this {
-    if (!super.has(id)) this.#order.set(id, undefined);
-    return super.set(id, value);
+    // One hash lookup, not `has` then `set`: a restart sets a million ids.
+    const size = super.size;
+    super.set(id, value);
+    if (super.size !== size) this.#order.set(id, undefined);
+    return this;
   }
 
   override delete(id: string): boolean {

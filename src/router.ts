@@ -13,29 +13,37 @@ import {
   listAdmin,
   queues,
   upsertAdmin,
+  type UpsertResult,
 } from './operations/admin.ts';
 import * as jobs from './operations/jobs.ts';
 import { classifyJob, reclassifyJob } from './policy/classification.ts';
 import { waitTimeDue, watchQueue, watchQueues } from './policy/exceptions.ts';
 import { scheduleDue } from './policy/scheduling.ts';
 import { armSelectorExpiry, expireSelectors } from './policy/selector-expiry.ts';
-import type { PageRequest } from './operations/paging.ts';
+import type { Page, PageRequest } from './operations/paging.ts';
 import type { Preconditions } from './operations/preconditions.ts';
 import * as workers from './operations/workers.ts';
 import type {
   CancelJobOptions,
   CloseJobOptions,
   CompleteJobOptions,
+  AcceptJobOfferResult,
   DeclineJobOfferOptions,
   UnassignJobOptions,
+  UnassignJobResult,
 } from './protocol/actions.schemas.ts';
 import type { ClassificationPolicy } from './protocol/classification-policy.schemas.ts';
 import type { DistributionPolicy } from './protocol/distribution-policy.schemas.ts';
 import type { ExceptionPolicy } from './protocol/exception-policy.schemas.ts';
-import type { RouterQueue } from './protocol/queue.schemas.ts';
+import type { RouterJob, RouterJobPositionDetails } from './protocol/job.schemas.ts';
+import type { RouterQueue, RouterQueueStatistics } from './protocol/queue.schemas.ts';
+import type { RouterWorker } from './protocol/worker.schemas.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import type { DocumentKind, Store, StoredState } from './store/store.ts';
 import type { RuleEvaluator } from './rules/rule-evaluator.ts';
+
+/** What an action (cancel, complete, close, decline, reclassify) answers: an empty object, as Azure does. */
+export type EmptyResult = Record<string, never>;
 
 export interface RouterOptions {
   /** Where state lives; default an in-memory store. */
@@ -101,113 +109,113 @@ export class Router {
   }
 
   // Distribution policies
-  upsertDistributionPolicy(distributionPolicyId: string, body: unknown, conditions?: Preconditions) {
+  upsertDistributionPolicy(distributionPolicyId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<DistributionPolicy>> {
     return upsertAdmin(this.engine, distributionPolicies, distributionPolicyId, body, conditions);
   }
   async getDistributionPolicy(distributionPolicyId: string): Promise<DistributionPolicy> {
     return this.#read(() => getAdmin(this.engine, distributionPolicies, distributionPolicyId));
   }
-  deleteDistributionPolicy(distributionPolicyId: string) {
+  deleteDistributionPolicy(distributionPolicyId: string): Promise<void> {
     return deleteAdmin(this.engine, distributionPolicies, distributionPolicyId);
   }
-  async listDistributionPolicies(request: PageRequest = {}) {
+  async listDistributionPolicies(request: PageRequest = {}): Promise<Page<DistributionPolicy>> {
     return this.#read(() => listAdmin(this.engine, distributionPolicies, request));
   }
 
   // Queues
-  upsertQueue(queueId: string, body: unknown, conditions?: Preconditions) {
+  upsertQueue(queueId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<RouterQueue>> {
     return upsertAdmin(this.engine, queues, queueId, body, conditions);
   }
   async getQueue(queueId: string): Promise<RouterQueue> {
     return this.#read(() => getAdmin(this.engine, queues, queueId));
   }
-  deleteQueue(queueId: string) {
+  deleteQueue(queueId: string): Promise<void> {
     return deleteAdmin(this.engine, queues, queueId);
   }
-  async listQueues(request: PageRequest = {}) {
+  async listQueues(request: PageRequest = {}): Promise<Page<RouterQueue>> {
     return this.#read(() => listAdmin(this.engine, queues, request));
   }
-  async getQueueStatistics(queueId: string) {
+  async getQueueStatistics(queueId: string): Promise<RouterQueueStatistics> {
     return this.#read(() => jobs.getQueueStatistics(this.engine, queueId));
   }
 
   // Classification policies
-  upsertClassificationPolicy(classificationPolicyId: string, body: unknown, conditions?: Preconditions) {
+  upsertClassificationPolicy(classificationPolicyId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<ClassificationPolicy>> {
     return upsertAdmin(this.engine, classificationPolicies, classificationPolicyId, body, conditions);
   }
   async getClassificationPolicy(classificationPolicyId: string): Promise<ClassificationPolicy> {
     return this.#read(() => getAdmin(this.engine, classificationPolicies, classificationPolicyId));
   }
-  deleteClassificationPolicy(classificationPolicyId: string) {
+  deleteClassificationPolicy(classificationPolicyId: string): Promise<void> {
     return deleteAdmin(this.engine, classificationPolicies, classificationPolicyId);
   }
-  async listClassificationPolicies(request: PageRequest = {}) {
+  async listClassificationPolicies(request: PageRequest = {}): Promise<Page<ClassificationPolicy>> {
     return this.#read(() => listAdmin(this.engine, classificationPolicies, request));
   }
 
   // Exception policies
-  upsertExceptionPolicy(exceptionPolicyId: string, body: unknown, conditions?: Preconditions) {
+  upsertExceptionPolicy(exceptionPolicyId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<ExceptionPolicy>> {
     return upsertAdmin(this.engine, exceptionPolicies, exceptionPolicyId, body, conditions);
   }
   async getExceptionPolicy(exceptionPolicyId: string): Promise<ExceptionPolicy> {
     return this.#read(() => getAdmin(this.engine, exceptionPolicies, exceptionPolicyId));
   }
-  deleteExceptionPolicy(exceptionPolicyId: string) {
+  deleteExceptionPolicy(exceptionPolicyId: string): Promise<void> {
     return deleteAdmin(this.engine, exceptionPolicies, exceptionPolicyId);
   }
-  async listExceptionPolicies(request: PageRequest = {}) {
+  async listExceptionPolicies(request: PageRequest = {}): Promise<Page<ExceptionPolicy>> {
     return this.#read(() => listAdmin(this.engine, exceptionPolicies, request));
   }
 
   // Jobs
-  async upsertJob(jobId: string, body: unknown, conditions?: Preconditions) {
+  async upsertJob(jobId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<RouterJob>> {
     return jobs.upsertJob(this.engine, jobId, body, conditions);
   }
-  async getJob(jobId: string) {
+  async getJob(jobId: string): Promise<RouterJob> {
     return this.#read(() => jobs.getJob(this.engine, jobId));
   }
-  async deleteJob(jobId: string) {
+  async deleteJob(jobId: string): Promise<void> {
     return jobs.deleteJob(this.engine, jobId);
   }
-  async listJobs(request: jobs.ListJobsRequest = {}) {
+  async listJobs(request: jobs.ListJobsRequest = {}): Promise<Page<RouterJob>> {
     return this.#read(() => jobs.listJobs(this.engine, request));
   }
-  async cancelJob(jobId: string, options?: CancelJobOptions) {
+  async cancelJob(jobId: string, options?: CancelJobOptions): Promise<EmptyResult> {
     return jobs.cancelJob(this.engine, jobId, options);
   }
-  async completeJob(jobId: string, assignmentId: string, options?: CompleteJobOptions) {
+  async completeJob(jobId: string, assignmentId: string, options?: CompleteJobOptions): Promise<EmptyResult> {
     return jobs.completeJob(this.engine, jobId, assignmentId, options);
   }
-  async closeJob(jobId: string, assignmentId: string, options?: CloseJobOptions) {
+  async closeJob(jobId: string, assignmentId: string, options?: CloseJobOptions): Promise<EmptyResult> {
     return jobs.closeJob(this.engine, jobId, assignmentId, options);
   }
-  async unassignJob(jobId: string, assignmentId: string, options?: UnassignJobOptions) {
+  async unassignJob(jobId: string, assignmentId: string, options?: UnassignJobOptions): Promise<UnassignJobResult> {
     return jobs.unassignJob(this.engine, jobId, assignmentId, options);
   }
-  reclassifyJob(jobId: string) {
+  reclassifyJob(jobId: string): Promise<EmptyResult> {
     return reclassifyJob(this.engine, jobId);
   }
-  async getInQueuePosition(jobId: string) {
+  async getInQueuePosition(jobId: string): Promise<RouterJobPositionDetails> {
     return this.#read(() => jobs.getInQueuePosition(this.engine, jobId));
   }
 
   // Workers
-  async upsertWorker(workerId: string, body: unknown, conditions?: Preconditions) {
+  async upsertWorker(workerId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<RouterWorker>> {
     return workers.upsertWorker(this.engine, workerId, body, conditions);
   }
-  async getWorker(workerId: string) {
+  async getWorker(workerId: string): Promise<RouterWorker> {
     return this.#read(() => workers.getWorker(this.engine, workerId));
   }
-  async deleteWorker(workerId: string) {
+  async deleteWorker(workerId: string): Promise<void> {
     return workers.deleteWorker(this.engine, workerId);
   }
-  async listWorkers(request: workers.ListWorkersRequest = {}) {
+  async listWorkers(request: workers.ListWorkersRequest = {}): Promise<Page<RouterWorker>> {
     return this.#read(() => workers.listWorkers(this.engine, request));
   }
-  async acceptJobOffer(workerId: string, offerId: string) {
+  async acceptJobOffer(workerId: string, offerId: string): Promise<AcceptJobOfferResult> {
     return workers.acceptJobOffer(this.engine, workerId, offerId);
   }
-  async declineJobOffer(workerId: string, offerId: string, options?: DeclineJobOfferOptions) {
+  async declineJobOffer(workerId: string, offerId: string, options?: DeclineJobOfferOptions): Promise<EmptyResult> {
     return workers.declineJobOffer(this.engine, workerId, offerId, options);
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Writes the generated parts of the protocol reference from the zod schemas: the operation index and close-code
- * table inside `docs/protocol.md` (between its GENERATED markers), and `docs/protocol-schemas.md`, the JSON Schema
+ * Writes the generated parts of the protocol reference from the zod schemas: the operation index, the event
+ * reference (every event type with its data fields, from `src/protocol/events.schemas.ts`), the close codes and
+ * limits inside `docs/protocol.md` (between its GENERATED markers), and `docs/protocol-schemas.md`, the JSON Schema
  * of every message. Run with `npm run docs:protocol`; `test/unit/protocol-doc-fresh.test.ts` fails when either is
  * stale.
  */
@@ -20,7 +21,17 @@ import { documentedArgs } from '../src/operations/documented-args.ts';
 import { operations, type Operation } from '../src/operations/table.ts';
 import { ClassificationPolicySchema } from '../src/protocol/classification-policy.schemas.ts';
 import { DistributionPolicySchema } from '../src/protocol/distribution-policy.schemas.ts';
-import { RouterEventSchema } from '../src/protocol/events.schemas.ts';
+import {
+  eventFieldGroups,
+  EventWorkerSelectorSchema,
+  RouterEventSchema,
+  routerEvents,
+  RouterEventTypeSchema,
+  type EventFieldGroup,
+  type EventFields,
+  type RouterEventSpec,
+  type RouterEventType,
+} from '../src/protocol/events.schemas.ts';
 import { ExceptionPolicySchema } from '../src/protocol/exception-policy.schemas.ts';
 import { RouterJobSchema } from '../src/protocol/job.schemas.ts';
 import { RouterQueueSchema } from '../src/protocol/queue.schemas.ts';
@@ -143,10 +154,105 @@ A \`$ref\` such as \`#routerjob\` names the section of this page holding that sc
 ${body.join('\n')}`;
 }
 
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
+/** How the event reference names each field group. */
+const GROUP_NAMES: Record<EventFieldGroup, string> = {
+  job: 'job fields',
+  offer: 'offer fields',
+  worker: 'worker fields',
+  workerRegistration: 'worker registration fields',
+};
+
+/** A short type for the event reference: `string`, `date-time`, `array of selector`, `map of …`, `{id, name?}`. */
+function typeLabel(schema: z.ZodType): string {
+  if (schema === EventWorkerSelectorSchema) return 'selector';
+  const def = schema.def as unknown as { type: string } & Record<string, unknown>;
+  switch (def.type) {
+    case 'optional':
+      return typeLabel(def['innerType'] as z.ZodType);
+    case 'string':
+      return def['format'] === 'datetime' ? 'date-time' : 'string';
+    case 'number':
+    case 'boolean':
+      return def.type;
+    case 'literal':
+      return (def['values'] as unknown[]).map((value) => `\`${JSON.stringify(value)}\``).join(' or ');
+    case 'enum':
+      return `one of ${Object.values(def['entries'] as Record<string, string>).map((value) => `\`${value}\``).join(', ')}`;
+    case 'union':
+      return (def['options'] as z.ZodType[]).map(typeLabel).join(' or ');
+    case 'array':
+      return `array of ${typeLabel(def['element'] as z.ZodType)}`;
+    case 'record':
+      return `map of ${typeLabel(def['valueType'] as z.ZodType)}`;
+    case 'object':
+      return `\`{${fieldNames(def['shape'] as EventFields).join(', ')}}\``;
+    default:
+      throw new Error(`the event reference cannot name a ${def.type} schema`);
+  }
+}
+
+/** Field names, `?` marking those that may be absent. */
+function fieldNames(shape: EventFields): string[] {
+  return Object.entries(shape).map(([name, schema]) => `${name}${schema.def.type === 'optional' ? '?' : ''}`);
+}
+
+function fieldRow(name: string, schema: z.ZodType, ...middle: string[]): string {
+  const [label] = fieldNames({ [name]: schema });
+  if (schema.description === undefined) throw new Error(`event data field ${name} has no description`);
+  return `| \`${label}\` | ${[cell(typeLabel(schema)), ...middle.map(cell), cell(schema.description)].join(' | ')} |`;
+}
+
+/** The event reference: every event type, then the common fields of each group, then every other field. */
+function renderEvents(): string {
+  const specs = RouterEventTypeSchema.options.map((type): [RouterEventType, RouterEventSpec] => [type, routerEvents[type]]);
+  const overview = specs.map(([type, spec]) => {
+    const data = [GROUP_NAMES[spec.group], ...fieldNames(spec.extra).map((name) => `\`${name}\``)].join(', ');
+    return `| \`${type}\` | ${cell(spec.when)} | \`${spec.subject}\` | ${data} |`;
+  });
+  const groups = (Object.keys(eventFieldGroups) as EventFieldGroup[]).map((group) => {
+    const carriers = specs.filter(([, spec]) => spec.group === group).map(([type]) => `\`${type}\``);
+    const fields: EventFields = eventFieldGroups[group];
+    const rows = Object.entries(fields).map(([name, schema]) => fieldRow(name, schema));
+    return `**${GROUP_NAMES[group]}** (${carriers.join(', ')}):\n\n| field | type | meaning |\n| --- | --- | --- |\n${rows.join('\n')}`;
+  });
+  // A name whose type or meaning differs between events gets a row for each.
+  const others = new Map<string, { name: string; schema: z.ZodType; types: RouterEventType[] }>();
+  for (const [type, spec] of specs)
+    for (const [name, schema] of Object.entries(spec.extra)) {
+      const key = `${fieldNames({ [name]: schema })[0]}|${typeLabel(schema)}|${schema.description}`;
+      const row = others.get(key) ?? { name, schema, types: [] };
+      row.types.push(type);
+      others.set(key, row);
+    }
+  const otherRows = [...others.values()]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map(({ name, schema, types }) => fieldRow(name, schema, types.map((type) => `\`${type}\``).join(', ')));
+  const selector = `\`{${fieldNames(EventWorkerSelectorSchema.shape).join(', ')}}\``;
+  return `#### Events
+
+Every event type, when it is emitted, its subject (\`{field}\` stands for that field of the data, empty when absent) and
+the fields of its \`data\`, generated from \`src/protocol/events.schemas.ts\`, which the router builds its events from. A
+field marked \`?\` is left out when it has no value. \`selector\` is a worker selector in Event Grid's shape,
+${selector}, whose \`labelOperator\` is ${typeLabel(EventWorkerSelectorSchema.shape.labelOperator)}.
+
+| event | emitted when | subject | data |
+| --- | --- | --- | --- |
+${overview.join('\n')}
+
+${groups.join('\n\n')}
+
+**Other fields**:
+
+| field | type | events | meaning |
+| --- | --- | --- | --- |
+${otherRows.join('\n')}`;
+}
+
 /** The block between the GENERATED markers of `docs/protocol.md`. */
 export function renderProtocolSection(): string {
   const workerOps = new Set(WORKER_OPERATIONS);
-  const cell = (text: string) => text.replaceAll('|', '\\|');
   const rows = [
     ...Object.entries(gatewayOperations).map(([name, { summary }]) => ({ name, rest: '— (WebSocket only)', summary })),
     ...operations.map((operation) => ({ name: operation.name, rest: `\`${operation.method} ${operation.path}\``, summary: operation.summary })),
@@ -164,6 +270,8 @@ export function renderProtocolSection(): string {
 | op | REST | worker token | summary |
 | --- | --- | --- | --- |
 ${rows.join('\n')}
+
+${renderEvents()}
 
 #### Close codes
 

@@ -840,9 +840,7 @@ export class Engine {
     if (!after.offers[offerId]) return false;
     this.#startOffer({ ...held, workerId, queueId });
     this.emit(
-      this.events.worker('RouterWorkerOfferIssued', workerId, job, {
-        queueId,
-        offerId,
+      this.events.offer('RouterWorkerOfferIssued', { workerId, queueId, offerId }, job, {
         jobPriority: job.priority,
         workerLabels: after.labels,
         workerTags: after.config.tags,
@@ -892,7 +890,7 @@ export class Engine {
     if (record) {
       const eventType =
         outcome === 'declined' ? 'RouterWorkerOfferDeclined' : outcome === 'expired' ? 'RouterWorkerOfferExpired' : 'RouterWorkerOfferRevoked';
-      this.emit(this.events.worker(eventType, offer.workerId, record.context.job, { queueId: offer.queueId, offerId }));
+      this.emit(this.events.offer(eventType, offer, record.context.job, {}));
       const policy = this.policyOf(offer.queueId);
       if (policy) this.#parkIfFull(offer.jobId, offer.queueId, policy.view.maxConcurrentOffers);
       this.#jobsToMatch.add(offer.jobId);

@@ -71,7 +71,7 @@ export function upsertJob(engine: Engine, jobId: string, body: unknown, conditio
 }
 
 /** The status `RouterJobReceived` reports: where the job is on its way in. */
-function receivedStatus(job: JobData): RouterJobStatus {
+function receivedStatus(job: JobData): 'pendingClassification' | 'pendingSchedule' | 'queued' | 'waitingForActivation' {
   if (job.classificationPolicyId !== undefined) return 'pendingClassification';
   if (job.matchingMode.kind === 'scheduleAndSuspend') return 'pendingSchedule';
   return job.matchingMode.kind === 'queueAndMatch' ? 'queued' : 'waitingForActivation';
@@ -142,7 +142,7 @@ export function deleteJob(engine: Engine, jobId: string): Promise<void> {
     throw new RouterError('JobNotTerminal', `job ${jobId} is ${record.status}; cancel or close it before deleting`, 'status');
   return engine.command(() => {
     engine.deleteJob(jobId);
-    engine.emit(engine.events.job('RouterJobDeleted', record.context.job));
+    engine.emit(engine.events.job('RouterJobDeleted', record.context.job, {}));
   });
 }
 
@@ -203,7 +203,7 @@ export function cancelNow(engine: Engine, jobId: string, options: CancelJobOptio
     engine.events.job('RouterJobCancelled', after.context.job, {
       note: options.note,
       dispositionCode: after.context.job.dispositionCode,
-    }, `/disposition/${after.context.job.dispositionCode ?? ''}`),
+    }),
   );
 }
 
@@ -236,8 +236,8 @@ export function completeJob(engine: Engine, jobId: string, assignmentId: string,
   });
 }
 
-function emitCompleted(engine: Engine, record: JobRecord, assignmentId: string, workerId: string | undefined): void {
-  engine.emit(engine.events.job('RouterJobCompleted', record.context.job, { assignmentId, workerId }, `/assignment/${assignmentId}`));
+function emitCompleted(engine: Engine, record: JobRecord, assignmentId: string, workerId: string): void {
+  engine.emit(engine.events.job('RouterJobCompleted', record.context.job, { assignmentId, workerId }));
 }
 
 export function closeJob(engine: Engine, jobId: string, assignmentId: string, options: CloseJobOptions = {}): Promise<Record<string, never>> {
@@ -264,9 +264,10 @@ function finishClose(engine: Engine, before: JobRecord, assignmentId: string): v
   const at = engine.now();
   releaseAssignment(engine, before, at);
   const job = engine.job(before.context.job.id)!.context.job;
-  const workerId = job.assignments[assignmentId]?.workerId;
+  // As `requireAssignment` reads it: an assignment always names its worker, though the wire model makes it optional.
+  const workerId = job.assignments[assignmentId]?.workerId ?? '';
   engine.emit(
-    engine.events.job('RouterJobClosed', job, { assignmentId, workerId, dispositionCode: job.dispositionCode }, `/assignment/${assignmentId}`),
+    engine.events.job('RouterJobClosed', job, { assignmentId, workerId, dispositionCode: job.dispositionCode }),
   );
 }
 
@@ -290,7 +291,7 @@ export function unassignJob(engine: Engine, jobId: string, assignmentId: string,
     const at = engine.now();
     releaseAssignment(engine, record, at);
     const after = engine.sendJob(jobId, { type: 'job.unassign', assignmentId, suspendMatching, at });
-    engine.emit(engine.events.job('RouterJobUnassigned', after.context.job, { assignmentId, workerId }, `/assignment/${assignmentId}`));
+    engine.emit(engine.events.job('RouterJobUnassigned', after.context.job, { assignmentId, workerId }));
     if (after.status === 'queued') {
       engine.emit(queuedEvent(engine, after.context.job));
       engine.enqueue(jobId);

@@ -3,6 +3,7 @@ import type { Engine } from '../engine/engine.ts';
 import { RouterError } from '../errors.ts';
 import { hasRoomFor, loadRatio } from '../matching/capacity.ts';
 import type { AcceptJobOfferResult, DeclineJobOfferOptions } from '../protocol/actions.schemas.ts';
+import type { EventExtra } from '../protocol/events.schemas.ts';
 import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
 import type { RouterWorker, RouterWorkerState } from '../protocol/worker.schemas.ts';
 import type { UpsertResult } from './admin.ts';
@@ -46,9 +47,9 @@ function requireWorker(engine: Engine, workerId: string): WorkerContext {
 }
 
 /** Names of the properties that changed, in Event Grid's preview vocabulary (`RouterWorkerUpdated`). */
-function updatedProperties(before: WorkerConfig, after: WorkerConfig): string[] {
+function updatedProperties(before: WorkerConfig, after: WorkerConfig): EventExtra<'RouterWorkerUpdated'>['updatedWorkerProperties'] {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  const changed: string[] = [];
+  const changed: EventExtra<'RouterWorkerUpdated'>['updatedWorkerProperties'] = [];
   if (before.availableForOffers !== after.availableForOffers) changed.push('AvailableForOffers');
   if (before.capacity !== after.capacity) changed.push('TotalCapacity');
   if (!same(before.queues, after.queues)) changed.push('QueueAssignments');
@@ -127,10 +128,10 @@ function announce(
   const wasActive = stateBefore === 'active';
   const isActive = stateAfter === 'active';
   if (!wasActive && isActive) {
-    engine.emit(engine.events.workerRegistration('RouterWorkerRegistered', after, (queueId) => engine.queueResource(queueId)));
+    engine.emit(engine.events.workerRegistration('RouterWorkerRegistered', after, (queueId) => engine.queueResource(queueId), {}));
     engine.clearDeclinesOf(after.id);
   } else if (wasActive && !isActive) {
-    engine.emit(engine.events.worker('RouterWorkerDeregistered', after.id, undefined));
+    engine.emit(engine.events.worker('RouterWorkerDeregistered', after.id));
   } else if (!created) {
     const changed = updatedProperties(previous, after.config);
     if (changed.length > 0)
@@ -151,7 +152,7 @@ export function deleteWorker(engine: Engine, workerId: string): Promise<void> {
     const at = engine.now();
     for (const offerId of Object.keys(worker.offers)) engine.endOffer(offerId, 'revoked', at);
     engine.deleteWorker(workerId);
-    engine.emit(engine.events.worker('RouterWorkerDeleted', workerId, undefined));
+    engine.emit(engine.events.worker('RouterWorkerDeleted', workerId));
   });
 }
 
@@ -204,9 +205,7 @@ export function acceptJobOffer(engine: Engine, workerId: string, offerId: string
     const job = record.context.job;
     engine.recordDispatch(queueId);
     engine.emit(
-      engine.events.worker('RouterWorkerOfferAccepted', workerId, job, {
-        queueId,
-        offerId,
+      engine.events.offer('RouterWorkerOfferAccepted', { workerId, queueId, offerId }, job, {
         assignmentId,
         jobPriority: job.priority,
         workerLabels: worker.labels,

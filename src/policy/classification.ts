@@ -127,11 +127,10 @@ function finish(engine: Engine, jobId: string, run: number, policy: Classificati
       job,
       {
         queueDetails: { id: queueId, name: queue.name, labels: queue.labels },
-        classificationPolicyId: job.classificationPolicyId,
+        classificationPolicyId: policy.id,
         priority: job.priority,
         attachedWorkerSelectors: attachedWorkerSelectors.map(eventSelector),
       },
-      `/classificationpolicy/${policy.id}`,
     ),
   );
   armSelectorExpiry(engine, jobId);
@@ -146,7 +145,6 @@ function fail(engine: Engine, jobId: string, errors: readonly PolicyError[]): vo
       'RouterJobClassificationFailed',
       job,
       { classificationPolicyId: job.classificationPolicyId, errors: errors.map(({ code, message, target }) => ({ code, message, target })) },
-      `/classificationpolicy/${job.classificationPolicyId ?? ''}`,
     ),
   );
 }

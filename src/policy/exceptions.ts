@@ -117,7 +117,7 @@ export function waitTimeDue(engine: Engine, rest: string, at: number): void {
 function fire(engine: Engine, jobId: string, visit: QueueVisit, rule: ExceptionRule): void {
   updatePolicyState(engine, jobId, { visit: { ...visit, fired: [...visit.fired, rule.id] } });
   const job = engine.job(jobId)!.context.job;
-  engine.emit(engine.events.job('RouterJobExceptionTriggered', job, { ruleKey: rule.id, exceptionRuleId: rule.id }, `/exceptionrule/${rule.id}`));
+  engine.emit(engine.events.job('RouterJobExceptionTriggered', job, { ruleKey: rule.id, exceptionRuleId: rule.id }));
   for (const action of rule.actions) {
     const status = engine.job(jobId)?.status;
     // A `cancel` ends the job; actions after it have nothing left to act on.

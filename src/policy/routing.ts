@@ -17,7 +17,6 @@ export function queuedEvent(engine: Engine, job: JobData): PendingEvent {
       requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
       attachedWorkerSelectors: job.attachedWorkerSelectors.map(eventSelector),
     },
-    `/queue/${job.queueId ?? ''}`,
   );
 }
 

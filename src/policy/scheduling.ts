@@ -7,6 +7,7 @@ import type { JobData } from '../../machines/job.machine.ts';
 import type { Engine, JobRecord } from '../engine/engine.ts';
 import { eventSelector, type PendingEvent } from '../engine/event-data.ts';
 import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
+import type { EventExtra, EventWorkerSelector } from '../protocol/events.schemas.ts';
 
 /**
  * How far ahead a job may be scheduled: Azure's maximum job lifetime of 90 days (spec §4). A job scheduled further
@@ -14,12 +15,12 @@ import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
  */
 const MAX_SCHEDULE_AHEAD_MS = 90 * 24 * 60 * 60 * 1000;
 
-function expired(selectors: readonly RouterWorkerSelector[]): Record<string, unknown>[] {
+function expired(selectors: readonly RouterWorkerSelector[]): EventWorkerSelector[] {
   return selectors.filter((selector) => selector.status === 'expired').map(eventSelector);
 }
 
 /** The data `RouterJobWaitingForActivation` and `RouterJobSchedulingFailed` share. */
-function waitingData(job: JobData, scheduledOn: string | undefined): Record<string, unknown> {
+function waitingData<S extends string | undefined>(job: JobData, scheduledOn: S): EventExtra<'RouterJobWaitingForActivation'> & { scheduledOn: S } {
   return {
     priority: job.priority,
     expiredAttachedWorkerSelectors: expired(job.attachedWorkerSelectors),

@@ -7,7 +7,7 @@ const REGENERATE = 'stale: run `npm run docs:protocol` and commit the result';
 const read = (page: string) => readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8');
 
 describe('the protocol reference', () => {
-  it('docs/protocol.md holds the current operation index, close codes and limits', () => {
+  it('docs/protocol.md holds the current operation index, event reference, close codes and limits', () => {
     expect(protocolSectionOf(read('protocol.md')), `docs/protocol.md is ${REGENERATE}`).toBe(renderProtocolSection());
   });
 

@@ -12,7 +12,8 @@ export const WS_ENVIRONMENT: Readonly<Record<string, Tunable>> = {
 
 /** The `--help` lines for {@link WS_ENVIRONMENT}. */
 export const WS_ENVIRONMENT_HELP = `WebSocket (/ws) tuning, by environment variable:
-  SWITCHBOARD_WS_HEARTBEAT_MS     Ping interval; a client silent for a whole interval is dropped. Default 30000.
+  SWITCHBOARD_WS_HEARTBEAT_MS     Ping interval; a client that has not answered a ping by the next is dropped, so
+                                  a silent one goes within two intervals. Default 30000.
   SWITCHBOARD_WS_MAX_PAYLOAD      Largest message in bytes; larger ones close with 1009. Default 1048576.
   SWITCHBOARD_WS_HIGH_WATER_MARK  Bytes queued for one client before it is closed with 4008. Default 8388608.
 `;

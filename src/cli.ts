@@ -7,6 +7,7 @@ import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './gateway/rate-limit.ts';
 import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
 import { createWsGateway } from './gateway/ws/gateway.ts';
+import { ConfigFileError, environmentOver, readConfigFile } from './config/config-file.ts';
 import { createLogger, LOG_LEVELS, logRequest } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { Router } from './router.ts';
@@ -28,7 +29,10 @@ const HELP = `Usage: switchboard serve [options]
 Starts Switchboard: the Azure Job Router REST API (2023-11-01) under /routing/, WebSocket at /ws, GET /healthz,
 /readyz, /openapi.json and /metrics (Prometheus, admin credentials), on one port.
 
-Options:
+Options (each also settable by environment variable, and in a JSON config file; see docs/configuration.md):
+  --config <file>       JSON file of settings, validated before start (keys: the options below in camelCase, e.g.
+                        "dataDir", and "ws": {"heartbeatMs", "maxPayload", "highWaterMark"}). Environment variables
+                        override it; options override both. Env SWITCHBOARD_CONFIG.
   --port <n>            Port to listen on; 0 picks a free one. Env PORT. Default 8080.
   --host <host>         Address to bind. Env HOST. Default 127.0.0.1.
                         Anything but loopback (127.0.0.1, ::1, localhost) requires an access key.
@@ -90,7 +94,7 @@ interface ServeConfig {
   readonly shutdownTimeoutMs: number;
 }
 
-/** Options win over environment variables, which win over defaults. */
+/** Options win over environment variables (with the config file beneath them, see `environmentOver`), which win over defaults. */
 function serveConfig(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): ServeConfig {
   const text = (option: string, variable: string): string | undefined => {
     const value = values[option];
@@ -142,8 +146,8 @@ function duration(name: string, text: string): number {
   return amount * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS];
 }
 
-async function serve(config: ServeConfig): Promise<void> {
-  const wsOptions = wsOptionsFromEnvironment(process.env);
+async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void> {
+  const wsOptions = wsOptionsFromEnvironment(env);
   checkServerConfig(config.host, config.accessKey);
   const logger = createLogger(config.logLevel);
   const store = await openStore(config.store);
@@ -216,6 +220,7 @@ async function serve(config: ServeConfig): Promise<void> {
 const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 const OPTIONS = {
+  config: { type: 'string' },
   store: { type: 'string' },
   'data-dir': { type: 'string' },
   sync: { type: 'string' },
@@ -248,18 +253,20 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
       process.stdout.write(HELP);
       return 0;
     }
+    const configPath = values.config ?? (process.env['SWITCHBOARD_CONFIG'] || undefined);
+    const env = configPath === undefined ? process.env : environmentOver(readConfigFile(configPath), process.env);
     if (positionals[0] === 'backup') {
       if (positionals.length !== 2) throw new UsageError('backup takes one argument: the file to write');
-      const dataDir = (typeof values['data-dir'] === 'string' ? values['data-dir'] : process.env['SWITCHBOARD_DATA_DIR']) || DEFAULT_DATA_DIR;
+      const dataDir = (typeof values['data-dir'] === 'string' ? values['data-dir'] : env['SWITCHBOARD_DATA_DIR']) || DEFAULT_DATA_DIR;
       const { pages } = await backupDataDir(dataDir, positionals[1]!);
       process.stdout.write(`switchboard: backed up ${resolve(dataDir)} to ${resolve(positionals[1]!)} (${pages} pages)\n`);
       return 0;
     }
     if (positionals.length !== 1 || positionals[0] !== 'serve') throw new UsageError(`unknown command: ${positionals.join(' ') || '(none)'}`);
-    await serve(serveConfig(values, process.env));
+    await serve(serveConfig(values, env), env);
     return undefined;
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ConfigFileError) {
       process.stderr.write(`switchboard: ${error.message}\nRun \`switchboard --help\` for usage.\n`);
       return 2;
     }

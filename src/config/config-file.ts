@@ -1,0 +1,102 @@
+/**
+ * The configuration file of `switchboard serve` (`--config FILE`, `SWITCHBOARD_CONFIG`): a JSON object holding any
+ * of the settings the command line and environment give, validated as a whole before anything starts. It is the
+ * lowest layer: an environment variable overrides it, a command-line option overrides both.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { LevelWithSilent } from 'pino';
+import { z } from 'zod';
+import { LOG_LEVELS } from '../observability/logger.ts';
+
+const positive = z.number().int().positive();
+
+/** Every setting, under the name of its command-line option in camelCase. */
+export const ConfigFileSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).optional(),
+  host: z.string().min(1).optional(),
+  accessKey: z.string().min(1).optional(),
+  store: z.enum(['sqlite', 'memory']).optional(),
+  /** Relative to the file's own directory, so a config file and its data can move together. */
+  dataDir: z.string().min(1).optional(),
+  sync: z.enum(['full', 'normal']).optional(),
+  eventRetention: z.number().int().min(0).optional(),
+  eventMaxAge: z.string().regex(/^\d+[smhd]$/, 'a number with s, m, h or d, e.g. "7d"').optional(),
+  maxDbBytes: positive.optional(),
+  maxBodyBytes: positive.optional(),
+  rateLimit: positive.optional(),
+  logLevel: z.enum(LOG_LEVELS as [LevelWithSilent, ...LevelWithSilent[]]).optional(),
+  shutdownTimeout: positive.optional(),
+  ws: z
+    .strictObject({ heartbeatMs: positive.optional(), maxPayload: positive.optional(), highWaterMark: positive.optional() })
+    .optional(),
+});
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** The environment variable each setting of the file stands for. */
+const VARIABLES = {
+  port: 'PORT',
+  host: 'HOST',
+  accessKey: 'SWITCHBOARD_ACCESS_KEY',
+  store: 'SWITCHBOARD_STORE',
+  dataDir: 'SWITCHBOARD_DATA_DIR',
+  sync: 'SWITCHBOARD_SYNC',
+  eventRetention: 'SWITCHBOARD_EVENT_RETENTION',
+  eventMaxAge: 'SWITCHBOARD_EVENT_MAX_AGE',
+  maxDbBytes: 'SWITCHBOARD_MAX_DB_BYTES',
+  maxBodyBytes: 'SWITCHBOARD_MAX_BODY_BYTES',
+  rateLimit: 'SWITCHBOARD_RATE_LIMIT',
+  logLevel: 'SWITCHBOARD_LOG_LEVEL',
+  shutdownTimeout: 'SWITCHBOARD_SHUTDOWN_TIMEOUT',
+} as const satisfies Record<Exclude<keyof ConfigFile, 'ws'>, string>;
+
+const WS_VARIABLES = {
+  heartbeatMs: 'SWITCHBOARD_WS_HEARTBEAT_MS',
+  maxPayload: 'SWITCHBOARD_WS_MAX_PAYLOAD',
+  highWaterMark: 'SWITCHBOARD_WS_HIGH_WATER_MARK',
+} as const satisfies Record<keyof NonNullable<ConfigFile['ws']>, string>;
+
+/** A configuration file that cannot be read or does not validate; the CLI reports it and exits 2. */
+export class ConfigFileError extends Error {}
+
+/** Reads and validates a configuration file. @throws ConfigFileError naming the file and each wrong setting */
+export function readConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigFileError(`cannot read the config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigFileError(`the config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = ConfigFileSchema.safeParse(json);
+  if (!parsed.success)
+    throw new ConfigFileError(
+      `the config file ${path} is not valid: ` +
+        parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`).join('; '),
+    );
+  const config = parsed.data;
+  return config.dataDir === undefined ? config : { ...config, dataDir: resolve(dirname(path), config.dataDir) };
+}
+
+/**
+ * The environment with the file beneath it: each setting of the file as the variable it stands for, unless the
+ * environment sets that variable (to something other than the empty string) itself.
+ */
+export function environmentOver(config: ConfigFile, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const layered: NodeJS.ProcessEnv = {};
+  for (const [key, variable] of Object.entries(VARIABLES)) {
+    const value = config[key as keyof typeof VARIABLES];
+    if (value !== undefined) layered[variable] = String(value);
+  }
+  for (const [key, variable] of Object.entries(WS_VARIABLES)) {
+    const value = config.ws?.[key as keyof typeof WS_VARIABLES];
+    if (value !== undefined) layered[variable] = String(value);
+  }
+  for (const [variable, value] of Object.entries(env)) if (value !== undefined && value !== '') layered[variable] = value;
+  return layered;
+}

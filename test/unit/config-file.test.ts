@@ -1,0 +1,21 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { environmentOver, readConfigFile } from '../../src/config/config-file.ts';
+
+describe('config file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-config-unit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('resolves a relative dataDir against the file, not the working directory', () => {
+    const path = join(dir, 'switchboard.json');
+    writeFileSync(path, JSON.stringify({ dataDir: 'state', port: 9000 }));
+    expect(readConfigFile(path)).toEqual({ dataDir: join(dir, 'state'), port: 9000 });
+  });
+
+  it('lies beneath the environment: a variable set to something wins, an empty one does not', () => {
+    const env = environmentOver({ port: 9000, host: '0.0.0.0', sync: 'normal', ws: { heartbeatMs: 5000 } }, { PORT: '7000', HOST: '', OTHER: 'kept' });
+    expect(env).toEqual({ PORT: '7000', HOST: '0.0.0.0', SWITCHBOARD_SYNC: 'normal', SWITCHBOARD_WS_HEARTBEAT_MS: '5000', OTHER: 'kept' });
+  });
+});

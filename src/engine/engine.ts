@@ -457,12 +457,13 @@ export class Engine {
       if (!queued) byQueue.set(queueId, (queued = []));
       queued.push(record);
     }
-    for (const [queueId, queued] of byQueue) {
-      const entries = (function* (engine: Engine) {
-        for (const record of queued) yield engine.#indexEntry(record, record.enqueueSeq);
-      })(this);
-      this.#sendQueue(this.supervisors.get(queueId)!, { type: 'queue.restore', entries });
-    }
+    for (const [queueId, queued] of byQueue)
+      this.#sendQueue(this.supervisors.get(queueId)!, { type: 'queue.restore', entries: this.#storedEntries(queued) });
+  }
+
+  /** Index entries made as they are read, so that a million of them need not exist at once. */
+  *#storedEntries(records: readonly JobRecord[]): Generator<IndexEntry> {
+    for (const record of records) yield this.#indexEntry(record, record.enqueueSeq);
   }
 
   /**

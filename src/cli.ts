@@ -162,7 +162,7 @@ async function serve(config: ServeConfig): Promise<void> {
   router.engine.onCommit((report) => {
     if (report.failure) logger.error({ msg: 'commit failed', code: 'StoreUnavailable', error: report.failure.message });
   });
-  const gateway = createWsGateway({ router, accessKey: config.accessKey, rateLimiter, now: () => router.engine.now(), ...wsOptions });
+  const gateway = createWsGateway({ router, accessKey: config.accessKey, rateLimiter, now: () => router.engine.now(), ...wsOptions, metrics });
   const server = await startServer({
     router,
     port: config.port,

@@ -92,6 +92,11 @@ export class Connection {
     return this.#socket.readyState === WebSocket.OPEN;
   }
 
+  /** Bytes queued for the client and not yet handed to the network. */
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
   /**
    * Sends one answer or push. Past the high-water mark the connection is closed with 4008 rather than buffering
    * more: a client that cannot keep up must not make the server hold an ever-growing queue for it.

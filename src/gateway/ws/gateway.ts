@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData } from 'ws';
+import type { Metrics } from '../../observability/metrics.ts';
 import type { Router } from '../../router.ts';
 import { rateKey, type RateLimiter } from '../rate-limit.ts';
 import { CLOSE_GRACE_MS, Connection } from './connection.ts';
@@ -41,6 +42,8 @@ export interface WsGatewayOptions {
   readonly now?: (() => number) | undefined;
   /** Where faults that are not a client's are reported; default `console.error`. */
   readonly logError?: ((message: string, error: unknown) => void) | undefined;
+  /** Given the gateway's gauges (connections, bytes buffered), read at scrape time. */
+  readonly metrics?: Pick<Metrics, 'setWsSource'> | undefined;
 }
 
 /** The WebSocket face of Switchboard, attached to an HTTP server's `upgrade` event. */
@@ -86,6 +89,11 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
   // Connections are tracked here, with their principal and limits; ws's own set would be a second copy.
   const server = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: options.maxPayload ?? WS_DEFAULTS.maxPayload });
   const connections = new Set<Connection>();
+  options.metrics?.setWsSource(() => {
+    let bufferedBytes = 0;
+    for (const connection of connections) bufferedBytes += connection.bufferedAmount;
+    return { connections: connections.size, bufferedBytes };
+  });
   let draining = false;
   const handle = (connection: Connection, data: RawData, arrivedDuringShutdown: boolean) =>
     dispatch(context, connection, data, arrivedDuringShutdown);

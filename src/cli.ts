@@ -163,12 +163,14 @@ async function serve(config: ServeConfig): Promise<void> {
   router.engine.onCommit((report) => {
     if (report.failure) logger.error({ msg: 'commit failed', code: 'StoreUnavailable', error: report.failure.message });
   });
+  const logFault = (detail: string) => logger.error({ msg: 'internal error', code: 'InternalError', detail });
   const gateway = createWsGateway({
     router,
     accessKey: config.accessKey,
     rateLimiter,
     now: () => router.engine.now(),
     ...wsOptions,
+    logError: (message, error) => logFault(`${message}: ${error instanceof Error ? error.stack : String(error)}`),
     observe: { opened: (connection) => logWsConnect(logger, connection), closed: (connection) => logWsDisconnect(logger, connection) },
     metrics,
   });
@@ -179,7 +181,7 @@ async function serve(config: ServeConfig): Promise<void> {
     accessKey: config.accessKey,
     maxBodyBytes: config.maxBodyBytes,
     rateLimiter,
-    log: (message) => logger.error({ msg: 'internal error', code: 'InternalError', detail: message }),
+    log: logFault,
     observe: (request) => {
       logRequest(logger, request);
       metrics.observeRequest(request.operation ?? 'none', request.status, request.durationMs / 1000);

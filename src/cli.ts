@@ -8,7 +8,7 @@ import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './gateway/rate-limit.t
 import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
 import { createWsGateway } from './gateway/ws/gateway.ts';
 import { ConfigFileError, environmentOver, readConfigFile } from './config/config-file.ts';
-import { createLogger, LOG_LEVELS, logRequest } from './observability/logger.ts';
+import { createLogger, LOG_LEVELS, logRequest, logWsConnect, logWsDisconnect } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { Router } from './router.ts';
 import { backupDataDir } from './store/sqlite/backup.ts';
@@ -58,7 +58,8 @@ Options (each also settable by environment variable, and in a JSON config file; 
   --rate-limit <n>      Requests per 10 seconds per client (worker token, else remote address); beyond it 429 with
                         Retry-After. Env SWITCHBOARD_RATE_LIMIT. Default ${AZURE_JOB_ROUTER_RATE_LIMIT.capacity} (Azure's limit).
   --log-level <level>   fatal, error, warn, info (default), debug, trace or silent. JSON lines on stderr: one per
-                        REST request, commit failures, faults. Env SWITCHBOARD_LOG_LEVEL.
+                        REST request, two per WebSocket connection (opened, closed), commit failures, faults. Env
+                        SWITCHBOARD_LOG_LEVEL.
   --shutdown-timeout <s> Seconds a shutdown (SIGTERM, SIGINT) may take. It stops accepting, answers every REST
                         request and WebSocket message already received (requests arriving meanwhile on open
                         connections get 503 ShuttingDown), closes WebSocket connections with 1001, flushes the store
@@ -166,7 +167,17 @@ async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void>
   router.engine.onCommit((report) => {
     if (report.failure) logger.error({ msg: 'commit failed', code: 'StoreUnavailable', error: report.failure.message });
   });
-  const gateway = createWsGateway({ router, accessKey: config.accessKey, rateLimiter, now: () => router.engine.now(), ...wsOptions });
+  const logFault = (detail: string) => logger.error({ msg: 'internal error', code: 'InternalError', detail });
+  const gateway = createWsGateway({
+    router,
+    accessKey: config.accessKey,
+    rateLimiter,
+    now: () => router.engine.now(),
+    ...wsOptions,
+    logError: (message, error) => logFault(`${message}: ${error instanceof Error ? error.stack : String(error)}`),
+    observe: { opened: (connection) => logWsConnect(logger, connection), closed: (connection) => logWsDisconnect(logger, connection) },
+    metrics,
+  });
   const server = await startServer({
     router,
     port: config.port,
@@ -174,7 +185,7 @@ async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void>
     accessKey: config.accessKey,
     maxBodyBytes: config.maxBodyBytes,
     rateLimiter,
-    log: (message) => logger.error({ msg: 'internal error', code: 'InternalError', detail: message }),
+    log: logFault,
     observe: (request) => {
       logRequest(logger, request);
       metrics.observeRequest(request.operation ?? 'none', request.status, request.durationMs / 1000);

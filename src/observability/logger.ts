@@ -1,5 +1,7 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import type { AnsweredRequest } from '../gateway/http/rest-handler.ts';
+import { WS_CLOSE_CODES } from '../gateway/ws/close-codes.ts';
+import type { ClosedConnection, OpenedConnection } from '../gateway/ws/gateway.ts';
 
 export type { Logger } from 'pino';
 
@@ -39,7 +41,7 @@ export function logRequest(logger: Logger, request: AnsweredRequest): void {
     operation: request.operation,
     status: request.status,
     code: request.code,
-    durationMs: Math.round(request.durationMs * 1000) / 1000,
+    durationMs: toMicroseconds(request.durationMs),
     requestId: request.requestId,
     clientRequestId: request.clientRequestId,
     client: request.client,
@@ -47,4 +49,52 @@ export function logRequest(logger: Logger, request: AnsweredRequest): void {
   if (request.status >= 500) logger.error(line);
   else if (request.status < 400 && SCRAPED.has(request.path)) logger.debug(line);
   else logger.info(line);
+}
+
+/** Codes of a connection ending as it should: done (1000), going away (1001: a shutdown, a page left) or no code given (1005). */
+const NORMAL_CLOSE_CODES: ReadonlySet<number> = new Set([1000, WS_CLOSE_CODES.goingAway.code, 1005]);
+
+/**
+ * The level of a WebSocket connection's closing line: info for a normal close, error when the server closed it for a
+ * fault of its own (1011), warn for everything else — a policy close (4001, 4008, 4029), a protocol error (1002,
+ * 1007, 1009), a missed heartbeat or a connection dropped without a close frame (1006), or a client's own code.
+ */
+export function wsCloseLevel(closed: Pick<ClosedConnection, 'closeCode' | 'closedBy' | 'errorCode'>): 'info' | 'warn' | 'error' {
+  if (closed.closedBy === 'server' && closed.closeCode === WS_CLOSE_CODES.internalError.code) return 'error';
+  return NORMAL_CLOSE_CODES.has(closed.closeCode) && closed.errorCode === undefined ? 'info' : 'warn';
+}
+
+/** One line when a WebSocket connection opens, at info. Never the token: only whose it is. */
+export function logWsConnect(logger: Logger, connection: OpenedConnection): void {
+  logger.info({ msg: 'ws connect', ...connectionFields(connection) });
+}
+
+/** One line when a WebSocket connection has closed, at {@link wsCloseLevel}. Messages themselves are not logged. */
+export function logWsDisconnect(logger: Logger, connection: ClosedConnection): void {
+  logger[wsCloseLevel(connection)]({
+    msg: 'ws disconnect',
+    ...connectionFields(connection),
+    closeCode: connection.closeCode,
+    reason: connection.reason,
+    closedBy: connection.closedBy,
+    code: connection.errorCode,
+    durationMs: toMicroseconds(connection.durationMs),
+    messagesReceived: connection.messagesReceived,
+    messagesSent: connection.messagesSent,
+  });
+}
+
+function connectionFields(connection: OpenedConnection) {
+  const { principal } = connection;
+  return {
+    connectionId: connection.connectionId,
+    client: connection.client,
+    auth: principal.kind,
+    workerId: principal.kind === 'worker' ? principal.workerId : undefined,
+    clientRequestId: connection.clientRequestId,
+  };
+}
+
+function toMicroseconds(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

@@ -1,11 +1,14 @@
 /**
- * What an operator sees of a real server: one JSON log line per request on stderr, request ids echoed, and
- * Prometheus metrics at /metrics for admin credentials, following the router's state.
+ * What an operator sees of a real server: one JSON log line per request and two per WebSocket connection on stderr,
+ * request ids echoed, and Prometheus metrics at /metrics for admin credentials, following the router's state.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { restClient, type RestClient } from './support/rest-client.ts';
-import { runCli, startServerProcess, type ServerProcess } from './support/server-process.ts';
+import { wsUrlOf } from './support/ws-server.ts';
+import { logLines, runCli, startServerProcess, type ServerProcess } from './support/server-process.ts';
 
 const accessKey = randomBytes(32).toString('base64');
 let server: ServerProcess;
@@ -19,15 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop();
 });
-
-/** Every JSON line the server logged so far. */
-function logLines(process: ServerProcess): Array<Record<string, unknown>> {
-  return process
-    .output()
-    .stderr.split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 /** The value of one sample of the exposition text, or undefined when it is absent. */
 function sample(text: string, series: string): number | undefined {
@@ -110,5 +104,95 @@ describe('/metrics', () => {
     expect(sample(text, 'switchboard_commit_batch_documents_count')).toBeGreaterThan(0);
     expect(sample(text, 'switchboard_ws_connections')).toBe(0);
     expect(text).toContain('switchboard_nodejs_eventloop_lag_seconds');
+  });
+});
+
+describe('WebSocket connections', () => {
+  /** The current value of a series on /metrics. */
+  const scrape = async (series: string) =>
+    sample(await (await fetch(new URL('/metrics', server.url), { headers: { authorization: `Bearer ${accessKey}` } })).text(), series);
+  /** The lines logged for one connection, found by a field of its opening line. */
+  const linesOf = (field: string, value: unknown) => {
+    const opened = logLines(server).find((line) => line['msg'] === 'ws connect' && line[field] === value);
+    return logLines(server).filter((line) => opened !== undefined && line['connectionId'] === opened['connectionId']);
+  };
+  const open = async (url: string, headers: Record<string, string> = {}) => {
+    const socket = new WebSocket(url, { headers });
+    await once(socket, 'open');
+    return socket;
+  };
+
+  it('counts open connections and their buffered bytes in /metrics, and logs each opening and closing at info', async () => {
+    const adminWsUrl = `${wsUrlOf(server.url)}?access_token=${encodeURIComponent(accessKey)}`;
+    const first = await open(adminWsUrl, { 'x-ms-client-request-id': 'ws-trace-1' });
+    const second = await open(adminWsUrl, { 'x-ms-client-request-id': 'ws-trace-2' });
+    expect(await scrape('switchboard_ws_connections')).toBe(2);
+    expect(await scrape('switchboard_ws_buffered_bytes')).toBeGreaterThanOrEqual(0);
+
+    const answered = once(first, 'message');
+    first.send(JSON.stringify({ id: 1, op: 'getQueue', args: { queueId: 'absent' } }));
+    await answered;
+    first.close(1000, 'done');
+    await expect.poll(() => scrape('switchboard_ws_connections'), { timeout: 5000 }).toBe(1);
+    await expect.poll(() => linesOf('clientRequestId', 'ws-trace-1'), { timeout: 5000 }).toHaveLength(2);
+    const [connect, disconnect] = linesOf('clientRequestId', 'ws-trace-1');
+    expect(connect).toMatchObject({ level: 'info', msg: 'ws connect', client: '127.0.0.1', auth: 'admin' });
+    expect(connect!['connectionId']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(disconnect).toMatchObject({
+      level: 'info',
+      msg: 'ws disconnect',
+      client: '127.0.0.1',
+      auth: 'admin',
+      closeCode: 1000,
+      reason: 'done',
+      closedBy: 'client',
+      messagesReceived: 1,
+      messagesSent: 1,
+    });
+    expect(disconnect!['durationMs']).toBeGreaterThan(0);
+
+    // A close without a code is as normal; and the key that opened both connections is in no line.
+    second.close();
+    await expect.poll(() => linesOf('clientRequestId', 'ws-trace-2').at(1), { timeout: 5000 }).toMatchObject({ level: 'info', closeCode: 1005 });
+    expect(await scrape('switchboard_ws_connections')).toBe(0);
+    expect(server.output().stderr).not.toContain(accessKey);
+  });
+
+  it('logs a worker token cut off at expiry at warn, with close code 4001 and the worker, and never the token', async () => {
+    const issued = await admin.post<{ token: string }>('/routing/workers/log-worker:issueToken', { expiresInSeconds: 1 });
+    const socket = await open(wsUrlOf(server.url), { authorization: `Bearer ${issued.json.token}` });
+    const [code] = (await once(socket, 'close')) as [number];
+    expect(code).toBe(4001);
+
+    await expect.poll(() => linesOf('workerId', 'log-worker'), { timeout: 5000 }).toHaveLength(2);
+    const [connect, disconnect] = linesOf('workerId', 'log-worker');
+    expect(connect).toMatchObject({ level: 'info', msg: 'ws connect', auth: 'worker', workerId: 'log-worker' });
+    expect(disconnect).toMatchObject({
+      level: 'warn',
+      msg: 'ws disconnect',
+      auth: 'worker',
+      workerId: 'log-worker',
+      closeCode: 4001,
+      reason: 'token expired',
+      closedBy: 'server',
+      messagesReceived: 0,
+      messagesSent: 0,
+    });
+    expect(disconnect!['durationMs']).toBeGreaterThanOrEqual(900);
+    expect(server.output().stderr).not.toContain(issued.json.token);
+  });
+
+  it("logs a connection closed for an oversized message at warn, with ws's error code", async () => {
+    const socket = await open(`${wsUrlOf(server.url)}?access_token=${encodeURIComponent(accessKey)}`, { 'x-ms-client-request-id': 'ws-oversize' });
+    socket.send('x'.repeat(1024 * 1024 + 1));
+    const [code] = (await once(socket, 'close')) as [number];
+    expect(code).toBe(1009);
+    await expect.poll(() => linesOf('clientRequestId', 'ws-oversize').at(1), { timeout: 5000 }).toMatchObject({
+      level: 'warn',
+      msg: 'ws disconnect',
+      closeCode: 1009,
+      closedBy: 'server',
+      code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import type { WsGauges } from '../../src/observability/metrics.ts';
 import { startInProcessServer, type InProcessServer } from '../e2e/support/ws-server.ts';
 
 let server: InProcessServer | undefined;
@@ -50,6 +51,23 @@ describe('backpressure', () => {
     // A consumer that keeps up is not affected: it receives every event.
     await expect.poll(() => fastReceived).toBe(server.router.engine.log.lastSequenceNumber);
     fast.close();
+  });
+
+  it('reports the bytes queued for a consumer that stops reading in the gauges /metrics reads, until it reads them', async () => {
+    let gauges: () => WsGauges = () => ({ connections: -1, bufferedBytes: -1 });
+    // A high-water mark it does not reach: the connection stays open throughout.
+    server = await startInProcessServer({ highWaterMark: 64 * 1024 * 1024, metrics: { setWsSource: (read) => (gauges = read) } });
+    const slow = await subscriber(server.wsUrl);
+    slow.pause();
+
+    await createBulkyJobs(server, 100);
+    expect(gauges().connections).toBe(1);
+    expect(gauges().bufferedBytes).toBeGreaterThan(0);
+
+    slow.resume();
+    await expect.poll(() => gauges().bufferedBytes).toBe(0);
+    expect(gauges().connections).toBe(1);
+    slow.close();
   });
 
   it('keeps a consumer that reads, however much it is sent', async () => {

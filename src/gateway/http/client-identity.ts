@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { verifyHmacRequest } from '../auth/hmac.ts';
 import { readBearerToken, verifyBearer, type Principal } from '../auth/tokens.ts';
@@ -8,6 +8,15 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   if (address === undefined) return false;
   const v4 = address.toLowerCase().startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
   return (isIP(v4) === 4 && v4.startsWith('127.')) || address === '::1';
+}
+
+/**
+ * The client's `x-ms-client-request-id` (as the Azure SDKs send it), when it is a short printable token: 1–128
+ * printable ASCII characters. Anything else is ignored, so that what is echoed and logged stays harmless.
+ */
+export function clientRequestIdOf(headers: IncomingHttpHeaders): string | undefined {
+  const sent = headers['x-ms-client-request-id'];
+  return typeof sent === 'string' && /^[\x21-\x7e]{1,128}$/.test(sent) ? sent : undefined;
 }
 
 /**

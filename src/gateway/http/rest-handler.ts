@@ -8,7 +8,7 @@ import { requireAuthorized } from '../auth/authorize.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { rateKey, type RateLimiter } from '../rate-limit.ts';
 import { requireApiVersion } from './api-version.ts';
-import { authenticate, isLoopbackAddress } from './client-identity.ts';
+import { authenticate, clientRequestIdOf, isLoopbackAddress } from './client-identity.ts';
 import { nextLink } from './next-link.ts';
 import { answerOpenApi } from './openapi.ts';
 import { parseJsonObject, readBody } from './request-body.ts';
@@ -98,13 +98,12 @@ export function createRestHandler(options: RestHandlerOptions): RequestHandler {
 
 /**
  * Gives the request its `x-ms-request-id` and echoes the client's `x-ms-client-request-id` (as Azure does), on
- * every answer including refusals. A client id that is not a short printable token is not echoed.
+ * every answer including refusals, when it is one {@link clientRequestIdOf} accepts.
  */
 function identifyRequest(request: IncomingMessage, response: ServerResponse): { requestId: string; clientRequestId: string | undefined } {
   const requestId = randomUUID();
   response.setHeader('x-ms-request-id', requestId);
-  const sent = request.headers['x-ms-client-request-id'];
-  const clientRequestId = typeof sent === 'string' && /^[\x21-\x7e]{1,128}$/.test(sent) ? sent : undefined;
+  const clientRequestId = clientRequestIdOf(request.headers);
   if (clientRequestId !== undefined) response.setHeader('x-ms-client-request-id', clientRequestId);
   return { requestId, clientRequestId };
 }

@@ -28,6 +28,35 @@ export const MESSAGES_PER_TURN = 32;
 /** How long a client gets to answer a server-initiated close before its socket is dropped (ws alone waits 30 s). */
 export const CLOSE_GRACE_MS = 1000;
 
+/** How a connection ended, as its close handlers are told. */
+export interface ConnectionClose {
+  /**
+   * The code the server sent when it started the close; otherwise the client's (1005 when its close frame had none,
+   * 1006 when the connection dropped without one).
+   */
+  readonly closeCode: number;
+  readonly reason: string;
+  /** Who started the close: the server (one of its close codes, a protocol error, a missed heartbeat) or the client. */
+  readonly closedBy: 'server' | 'client';
+  /** ws's stable code (`WS_ERR_…`) of the protocol error the client made and the connection was closed for. */
+  readonly errorCode: string | undefined;
+}
+
+/** What a connection ended by heartbeat is reported with: it is terminated, so nothing is sent. */
+const HEARTBEAT_TIMEOUT = { code: 1006, reason: 'heartbeat timeout' } as const;
+
+/**
+ * The close code ws sends for a protocol error, by the error's code (ws's error codes are public, the close codes it
+ * pairs them with are not); 1002, protocol error, for the others. ws stops reading once it has sent it, so the
+ * close event itself only says 1006.
+ */
+const PROTOCOL_ERROR_CLOSE_CODES: Readonly<Record<string, number>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
+  WS_ERR_INVALID_UTF8: 1007,
+};
+
 interface Received {
   readonly data: RawData;
   readonly arrivedDuringShutdown: boolean;
@@ -63,8 +92,13 @@ export class Connection {
   #nextSubscription = 0;
   /** Subscription id → how to stop it. */
   readonly #subscriptions = new Map<string, () => void>();
-  readonly #closeHandlers: Array<() => void> = [];
+  readonly #closeHandlers: Array<(closed: ConnectionClose) => void> = [];
   readonly #closed: Promise<void>;
+  #received = 0;
+  #sent = 0;
+  /** The close the server started, if it did: what the close is reported as, whatever the client answers. */
+  #serverClose: { readonly code: number; readonly reason: string } | undefined;
+  #errorCode: string | undefined;
 
   constructor(socket: WebSocket, principal: Principal, limits: ConnectionLimits, rateKey: string, handle: MessageHandler) {
     this.#socket = socket;
@@ -76,12 +110,24 @@ export class Connection {
       this.#alive = true;
     });
     socket.on('message', (data) => this.#receive(data));
+    // Protocol errors (oversize, bad frames) arrive here after ws has started closing the socket itself.
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (this.#errorCode !== undefined) return;
+      this.#errorCode = error.code ?? error.name;
+      this.#serverClose ??= { code: PROTOCOL_ERROR_CLOSE_CODES[this.#errorCode] ?? 1002, reason: '' };
+    });
     this.#closed = new Promise((resolve) =>
-      socket.once('close', () => {
+      socket.once('close', (code, reason) => {
         for (const stop of this.#subscriptions.values()) stop();
         this.#subscriptions.clear();
         this.#dropQueued();
-        for (const handler of this.#closeHandlers) handler();
+        const closed: ConnectionClose = {
+          closeCode: this.#serverClose?.code ?? code,
+          reason: this.#serverClose?.reason ?? reason.toString(),
+          closedBy: this.#serverClose === undefined ? 'client' : 'server',
+          errorCode: this.#errorCode,
+        };
+        for (const handler of this.#closeHandlers) handler(closed);
         resolve();
       }),
     );
@@ -92,6 +138,21 @@ export class Connection {
     return this.#socket.readyState === WebSocket.OPEN;
   }
 
+  /** Bytes queued for the client and not yet handed to the network. */
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  /** Messages received from the client, processed or not. */
+  get messagesReceived(): number {
+    return this.#received;
+  }
+
+  /** Answers and pushes sent to the client. */
+  get messagesSent(): number {
+    return this.#sent;
+  }
+
   /**
    * Sends one answer or push. Past the high-water mark the connection is closed with 4008 rather than buffering
    * more: a client that cannot keep up must not make the server hold an ever-growing queue for it.
@@ -99,12 +160,15 @@ export class Connection {
   send(message: WsAnswer | WsPush): void {
     if (!this.isOpen) return;
     this.#socket.send(JSON.stringify(message));
+    this.#sent++;
     if (this.#socket.bufferedAmount > this.#limits.highWaterMark) this.close(WS_CLOSE_CODES.consumerTooSlow);
   }
 
   /** Closes with one of the gateway's close codes. */
   close(how: { readonly code: number; readonly reason: string }): void {
-    if (this.isOpen) this.#socket.close(how.code, how.reason);
+    if (!this.isOpen) return;
+    this.#serverClose = { code: how.code, reason: how.reason };
+    this.#socket.close(how.code, how.reason);
   }
 
   /**
@@ -133,8 +197,8 @@ export class Connection {
     await this.#closed;
   }
 
-  /** Runs `handler` once when the connection has closed, however it closed. */
-  onClose(handler: () => void): void {
+  /** Runs `handler` once when the connection has closed, however it closed, and tells it how. */
+  onClose(handler: (closed: ConnectionClose) => void): void {
     this.#closeHandlers.push(handler);
   }
 
@@ -144,6 +208,7 @@ export class Connection {
    */
   heartbeat(): void {
     if (!this.#alive) {
+      this.#serverClose ??= HEARTBEAT_TIMEOUT;
       this.#socket.terminate();
       return;
     }
@@ -188,6 +253,7 @@ export class Connection {
   }
 
   #receive(data: RawData): void {
+    this.#received++;
     // ws still parses what arrives while the closing handshake runs; none of it is processed.
     if (!this.isOpen) return;
     const received = { data, arrivedDuringShutdown: this.#draining };

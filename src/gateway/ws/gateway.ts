@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData } from 'ws';
+import type { Metrics } from '../../observability/metrics.ts';
 import type { Router } from '../../router.ts';
+import type { Principal } from '../auth/tokens.ts';
+import { clientRequestIdOf } from '../http/client-identity.ts';
 import { rateKey, type RateLimiter } from '../rate-limit.ts';
-import { CLOSE_GRACE_MS, Connection } from './connection.ts';
+import { CLOSE_GRACE_MS, Connection, type ConnectionClose } from './connection.ts';
 import { dispatch, type DispatchContext } from './dispatch.ts';
 import { closeWhenTokenExpires } from './token-expiry.ts';
 import { authenticateUpgrade } from './upgrade-auth.ts';
@@ -21,6 +25,30 @@ export const WS_DEFAULTS = {
   heartbeatMs: 30_000,
   maxInFlight: 256,
 } as const;
+
+/** One connection as the connection log sees it when it opens: which, from where, as whom. */
+export interface OpenedConnection {
+  /** A fresh UUID, in the lines of its opening and of its closing. */
+  readonly connectionId: string;
+  /** The caller's address. */
+  readonly client: string;
+  readonly principal: Principal;
+  /** The upgrade request's `x-ms-client-request-id`, when it sent one that REST would echo. */
+  readonly clientRequestId: string | undefined;
+}
+
+/** One connection once closed: how, after how long, and how many messages went over it. */
+export interface ClosedConnection extends OpenedConnection, ConnectionClose {
+  readonly durationMs: number;
+  readonly messagesReceived: number;
+  readonly messagesSent: number;
+}
+
+/** Told of every connection when it opens and once it has closed: the connection log. */
+export interface ConnectionObserver {
+  opened(connection: OpenedConnection): void;
+  closed(connection: ClosedConnection): void;
+}
 
 /** Options of {@link createWsGateway}. */
 export interface WsGatewayOptions {
@@ -41,6 +69,10 @@ export interface WsGatewayOptions {
   readonly now?: (() => number) | undefined;
   /** Where faults that are not a client's are reported; default `console.error`. */
   readonly logError?: ((message: string, error: unknown) => void) | undefined;
+  /** Told of every connection opened and closed. */
+  readonly observe?: ConnectionObserver | undefined;
+  /** Given the gateway's gauges (connections, bytes buffered), read at scrape time. */
+  readonly metrics?: Pick<Metrics, 'setWsSource'> | undefined;
 }
 
 /** The WebSocket face of Switchboard, attached to an HTTP server's `upgrade` event. */
@@ -86,6 +118,12 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
   // Connections are tracked here, with their principal and limits; ws's own set would be a second copy.
   const server = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: options.maxPayload ?? WS_DEFAULTS.maxPayload });
   const connections = new Set<Connection>();
+  options.metrics?.setWsSource(() => {
+    let bufferedBytes = 0;
+    for (const connection of connections) bufferedBytes += connection.bufferedAmount;
+    return { connections: connections.size, bufferedBytes };
+  });
+  const { observe } = options;
   let draining = false;
   const handle = (connection: Connection, data: RawData, arrivedDuringShutdown: boolean) =>
     dispatch(context, connection, data, arrivedDuringShutdown);
@@ -103,11 +141,26 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
       if (principal === undefined) return refuse(socket, '401 Unauthorized');
       server.handleUpgrade(request, socket, head, (websocket) => {
         const connection = new Connection(websocket, principal, limits, rateKey(principal, request.socket.remoteAddress), handle);
+        const opened: OpenedConnection = {
+          connectionId: randomUUID(),
+          client: request.socket.remoteAddress ?? 'unknown',
+          principal,
+          clientRequestId: clientRequestIdOf(request.headers),
+        };
+        const openedAt = performance.now();
         connections.add(connection);
-        connection.onClose(() => connections.delete(connection));
+        observe?.opened(opened);
+        connection.onClose((closed) => {
+          connections.delete(connection);
+          observe?.closed({
+            ...opened,
+            ...closed,
+            durationMs: performance.now() - openedAt,
+            messagesReceived: connection.messagesReceived,
+            messagesSent: connection.messagesSent,
+          });
+        });
         closeWhenTokenExpires(connection, now);
-        // Protocol errors (oversize, bad frames) are reported here after ws has closed the socket itself.
-        websocket.on('error', () => undefined);
         if (draining) void connection.drain();
       });
     },

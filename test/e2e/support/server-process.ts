@@ -16,6 +16,15 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Every JSON line the server logged on stderr so far, parsed. */
+export function logLines(server: ServerProcess): Array<Record<string, unknown>> {
+  return server
+    .output()
+    .stderr.split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 /** Runs the CLI to completion (for commands that exit by themselves) and returns what it printed. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, SWITCHBOARD_STORE: 'memory', ...env } });

@@ -19,7 +19,7 @@ import * as jobs from './operations/jobs.ts';
 import { classifyJob, reclassifyJob } from './policy/classification.ts';
 import { waitTimeDue, watchQueue, watchQueues } from './policy/exceptions.ts';
 import { scheduleDue } from './policy/scheduling.ts';
-import { armSelectorExpiry, expireSelectors } from './policy/selector-expiry.ts';
+import { expireSelectors, rearmSelectorExpiry } from './policy/selector-expiry.ts';
 import type { Page, PageRequest } from './operations/paging.ts';
 import type { Preconditions } from './operations/preconditions.ts';
 import * as workers from './operations/workers.ts';
@@ -260,7 +260,7 @@ function restore(engine: Engine, stored: StoredState): void {
  */
 function resumePolicies(engine: Engine): void {
   for (const [jobId, record] of engine.jobs) {
-    armSelectorExpiry(engine, jobId);
+    rearmSelectorExpiry(engine, jobId, record);
     if (record.status === 'pendingClassification') classifyJob(engine, jobId);
   }
   for (const queueId of engine.queues.keys()) watchQueue(engine, queueId);

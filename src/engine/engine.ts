@@ -541,7 +541,9 @@ export class Engine {
   /** Restores a stored worker and the offers it holds. */
   restoreWorker(record: WorkerRecord): void {
     const { context, state } = record;
-    const snapshot = workerMachine.resolveState({ value: state, context });
+    // The persisted form XState restores from (what `getPersistedSnapshot` gives): `restoreSnapshot` resolves the
+    // state nodes itself, so going through `resolveState` first would do that work twice per worker.
+    const snapshot = { status: 'active' as const, value: state, context, children: {}, historyValue: {}, output: undefined, error: undefined };
     this.#addWorker(createActor(workerMachine, { snapshot, input: { id: context.id, config: context.config, at: this.now() } }));
     this.workerVersions.set(context.id, { etag: record.etag, lastModified: record.lastModified });
     this.restoreOffers(context);

@@ -5,7 +5,7 @@
  * is matched again at once.
  */
 import type { JobData } from '../../machines/job.machine.ts';
-import type { Engine } from '../engine/engine.ts';
+import type { Engine, JobRecord } from '../engine/engine.ts';
 import { eventSelector } from '../engine/event-data.ts';
 import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
 import type { RouterJobStatus } from '../protocol/job.schemas.ts';
@@ -39,16 +39,27 @@ function earliestExpiry(selectors: readonly RouterWorkerSelector[]): number {
   return earliest;
 }
 
+/** The earliest expiry still ahead among the job's selectors; Infinity for none, or once the job is settled. */
+function selectorDeadline(record: JobRecord | undefined): number {
+  if (!record || SETTLED.has(record.status)) return Infinity;
+  const job = record.context.job;
+  return Math.min(earliestExpiry(job.requestedWorkerSelectors), earliestExpiry(job.attachedWorkerSelectors));
+}
+
 /** Arms the job's selector deadline at the earliest expiry still ahead, or disarms it when there is none. */
 export function armSelectorExpiry(engine: Engine, jobId: string): void {
-  const record = engine.job(jobId);
-  let earliest = Infinity;
-  if (record && !SETTLED.has(record.status)) {
-    const job = record.context.job;
-    earliest = Math.min(earliestExpiry(job.requestedWorkerSelectors), earliestExpiry(job.attachedWorkerSelectors));
-  }
+  const earliest = selectorDeadline(engine.job(jobId));
   if (earliest === Infinity) engine.deadlines.cancel(key(jobId));
   else engine.deadlines.arm(key(jobId), earliest);
+}
+
+/**
+ * {@link armSelectorExpiry} at a restart, when nothing is armed yet: only a job with a selector still to expire
+ * touches the deadline heap (a restart visits every stored job).
+ */
+export function rearmSelectorExpiry(engine: Engine, jobId: string, record: JobRecord): void {
+  const earliest = selectorDeadline(record);
+  if (earliest !== Infinity) engine.deadlines.arm(key(jobId), earliest);
 }
 
 /** Marks the selectors due by `at` expired; `expired` lists them. */

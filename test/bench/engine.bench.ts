@@ -161,7 +161,7 @@ async function heapPerQueuedJob(): Promise<number> {
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
-  const figures: Record<string, number> = {};
+  const figures: Record<string, number | string> = {};
   if (want('lifecycles')) {
     figures['lifecyclesPerSec'] = Math.round(await lifecyclesPerSec());
     figures['actorFloorLifecyclesPerSec'] = Math.round(actorFloorPerSec());
@@ -180,8 +180,9 @@ async function main(): Promise<void> {
   }
   if (want('heap')) figures['heapBytesPerQueuedJob'] = Math.round(await heapPerQueuedJob());
   if (want('restart')) {
-    const restart = await restartFigures(Math.round(1_000_000 * scale), Math.round(100_000 * scale), gc);
+    const restart = await restartFigures(Math.round(1_000_000 * scale), Math.round(100_000 * scale));
     figures['restartSecondsAt1M'] = Number(restart.restartSeconds.toFixed(2));
+    figures['restartSecondsAt1MEach'] = restart.restartSecondsEach.map((seconds) => seconds.toFixed(1)).join(' / ');
     figures['heapBytesPerQueuedJobAfterRestart'] = Math.round(restart.heapBytesPerQueuedJobAfterRestart);
     figures['restartBuildSeconds'] = Number(restart.buildSeconds.toFixed(1));
   }

@@ -1,0 +1,12 @@
+import { Router } from '../../src/router.ts';
+import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { newId, setUpQueues } from './engine-fixtures.ts';
+const [dataDir, jobsArg] = process.argv.slice(2);
+const jobs = Number(jobsArg), workers = jobs / 10;
+const router = await Router.open({ store: await SqliteStore.open({ dataDir: dataDir!, sync: 'normal' }), newId });
+await setUpQueues(router, 10);
+const par = async (n: number, f: (i: number) => Promise<unknown>) => { for (let s = 0; s < n; s += 2000) { const b = []; for (let i = s; i < Math.min(n, s + 2000); i++) b.push(f(i)); await Promise.all(b); } };
+await par(jobs, (j) => router.upsertJob(`wait${j}`, { queueId: `q${j % 10}`, channelId: 'chat', priority: j % 5, requestedWorkerSelectors: [{ key: 'skill', labelOperator: 'equal', value: `s${j % 1000}` }] }));
+await par(workers, (w) => router.upsertWorker(`w${w}`, { queues: [`q${w % 10}`], capacity: 100, channels: [{ channelId: 'chat', capacityCostPerJob: 25 }], labels: { language: w % 2 === 0 ? 'en' : 'fr', level: w % 10 }, availableForOffers: true }));
+await router.close();
+console.log('built');

@@ -98,6 +98,7 @@ const OFFER = 'worker/{workerId}/job/{jobId}';
 const WORKER = 'worker/{workerId}';
 const assignmentId = z.string().describe('The assignment.');
 const assignedWorkerId = z.string().describe('The worker the job is (or was) assigned to.');
+const dispositionCode = z.string().optional().describe("The job's `dispositionCode`, when one was given.");
 const waitingFields = {
   priority: jobPriority,
   expiredAttachedWorkerSelectors: selectors('The attached worker selectors that have expired.'),
@@ -179,7 +180,7 @@ export const routerEvents = {
     extra: {
       assignmentId,
       workerId: assignedWorkerId,
-      dispositionCode: z.string().optional().describe("The job's `dispositionCode`, when one was given."),
+      dispositionCode,
     },
   },
   RouterJobCancelled: {
@@ -188,7 +189,7 @@ export const routerEvents = {
     group: 'job',
     extra: {
       note: z.string().optional().describe('The note given with the cancellation, if any.'),
-      dispositionCode: z.string().optional().describe("The job's `dispositionCode`, when one was given."),
+      dispositionCode,
     },
   },
   RouterJobExceptionTriggered: {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { z } from 'zod';
+import { WS_ENVIRONMENT } from '../gateway/ws/environment.ts';
 import { LOG_LEVELS } from '../observability/logger.ts';
 
 const positive = z.number().int().positive();
@@ -33,7 +34,7 @@ export const ConfigFileSchema = z.strictObject({
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
-/** The environment variable each setting of the file stands for. */
+/** The environment variable each setting of the file stands for (those under `ws` are the gateway's, {@link WS_ENVIRONMENT}). */
 const VARIABLES = {
   port: 'PORT',
   host: 'HOST',
@@ -49,12 +50,6 @@ const VARIABLES = {
   logLevel: 'SWITCHBOARD_LOG_LEVEL',
   shutdownTimeout: 'SWITCHBOARD_SHUTDOWN_TIMEOUT',
 } as const satisfies Record<Exclude<keyof ConfigFile, 'ws'>, string>;
-
-const WS_VARIABLES = {
-  heartbeatMs: 'SWITCHBOARD_WS_HEARTBEAT_MS',
-  maxPayload: 'SWITCHBOARD_WS_MAX_PAYLOAD',
-  highWaterMark: 'SWITCHBOARD_WS_HIGH_WATER_MARK',
-} as const satisfies Record<keyof NonNullable<ConfigFile['ws']>, string>;
 
 /** A configuration file that cannot be read or does not validate; the CLI reports it and exits 2. */
 export class ConfigFileError extends Error {}
@@ -93,8 +88,8 @@ export function environmentOver(config: ConfigFile, env: NodeJS.ProcessEnv): Nod
     const value = config[key as keyof typeof VARIABLES];
     if (value !== undefined) layered[variable] = String(value);
   }
-  for (const [key, variable] of Object.entries(WS_VARIABLES)) {
-    const value = config.ws?.[key as keyof typeof WS_VARIABLES];
+  for (const [variable, option] of Object.entries(WS_ENVIRONMENT)) {
+    const value = config.ws?.[option];
     if (value !== undefined) layered[variable] = String(value);
   }
   for (const [variable, value] of Object.entries(env)) if (value !== undefined && value !== '') layered[variable] = value;

@@ -41,7 +41,7 @@ export function logRequest(logger: Logger, request: AnsweredRequest): void {
     operation: request.operation,
     status: request.status,
     code: request.code,
-    durationMs: toMicroseconds(request.durationMs),
+    durationMs: roundedToMicroseconds(request.durationMs),
     requestId: request.requestId,
     clientRequestId: request.clientRequestId,
     client: request.client,
@@ -78,7 +78,7 @@ export function logWsDisconnect(logger: Logger, connection: ClosedConnection): v
     reason: connection.reason,
     closedBy: connection.closedBy,
     code: connection.errorCode,
-    durationMs: toMicroseconds(connection.durationMs),
+    durationMs: roundedToMicroseconds(connection.durationMs),
     messagesReceived: connection.messagesReceived,
     messagesSent: connection.messagesSent,
   });
@@ -95,6 +95,7 @@ function connectionFields(connection: OpenedConnection) {
   };
 }
 
-function toMicroseconds(ms: number): number {
+/** Milliseconds, rounded to the microsecond. */
+function roundedToMicroseconds(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }

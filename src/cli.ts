@@ -7,14 +7,15 @@ import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './gateway/rate-limit.ts';
 import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
 import { createWsGateway } from './gateway/ws/gateway.ts';
-import { ConfigFileError, environmentOver, readConfigFile } from './config/config-file.ts';
-import { createLogger, LOG_LEVELS, logRequest, logWsConnect, logWsDisconnect } from './observability/logger.ts';
+import { applyDeclaredSubscriptions, ConfigFileError, environmentOver, readConfigFile, type ConfigFile } from './config/config-file.ts';
+import { createLogger, LOG_LEVELS, logRequest, logWebhookAttempt, logWsConnect, logWsDisconnect } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { Router } from './router.ts';
 import { backupDataDir } from './store/sqlite/backup.ts';
 import { DATABASE_FILE } from './store/sqlite/database.ts';
 import { DEFAULT_DATA_DIR, describeStore, openStore, type StoreConfig } from './store/open-store.ts';
 import { StoreError } from './store/store-error.ts';
+import type { WebhookOptions } from './webhooks/webhooks.ts';
 
 /**
  * The `switchboard` command. `serve` starts the server on its store (durable SQLite unless `--store memory`) and logs
@@ -60,6 +61,10 @@ Options (each also settable by environment variable, and in a JSON config file; 
   --log-level <level>   fatal, error, warn, info (default), debug, trace or silent. JSON lines on stderr: one per
                         REST request, two per WebSocket connection (opened, closed), commit failures, faults. Env
                         SWITCHBOARD_LOG_LEVEL.
+  --webhook-retry-initial <d>  Wait before an event subscription's first retry; each later wait doubles, with
+                        jitter. A number with ms, s, m or h. Env SWITCHBOARD_WEBHOOK_RETRY_INITIAL. Default 10s.
+  --webhook-retry-max <d>  Longest wait between retries. Env SWITCHBOARD_WEBHOOK_RETRY_MAX. Default 10m.
+  --webhook-timeout <d> How long a webhook endpoint may take to answer. Env SWITCHBOARD_WEBHOOK_TIMEOUT. Default 30s.
   --shutdown-timeout <s> Seconds a shutdown (SIGTERM, SIGINT) may take. It stops accepting, answers every REST
                         request and WebSocket message already received (requests arriving meanwhile on open
                         connections get 503 ShuttingDown), closes WebSocket connections with 1001, flushes the store
@@ -93,10 +98,17 @@ interface ServeConfig {
   readonly rateLimit: number;
   readonly logLevel: LevelWithSilent;
   readonly shutdownTimeoutMs: number;
+  readonly webhooks: Required<Pick<WebhookOptions, 'retryInitialMs' | 'retryMaxMs' | 'timeoutMs'>>;
+  /** Event subscriptions the config file declares, upserted at start where they differ from the stored ones. */
+  readonly eventSubscriptions: ConfigFile['eventSubscriptions'];
 }
 
 /** Options win over environment variables (with the config file beneath them, see `environmentOver`), which win over defaults. */
-function serveConfig(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): ServeConfig {
+function serveConfig(
+  values: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+  file: ConfigFile | undefined,
+): ServeConfig {
   const text = (option: string, variable: string): string | undefined => {
     const value = values[option];
     return typeof value === 'string' ? value : env[variable] || undefined;
@@ -113,6 +125,12 @@ function serveConfig(values: Record<string, string | boolean | undefined>, env: 
     logLevel: logLevel(text('log-level', 'SWITCHBOARD_LOG_LEVEL') ?? 'info'),
     shutdownTimeoutMs:
       1000 * positiveInteger('--shutdown-timeout', text('shutdown-timeout', 'SWITCHBOARD_SHUTDOWN_TIMEOUT') ?? String(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS)),
+    webhooks: {
+      retryInitialMs: duration('--webhook-retry-initial', text('webhook-retry-initial', 'SWITCHBOARD_WEBHOOK_RETRY_INITIAL') ?? '10s'),
+      retryMaxMs: duration('--webhook-retry-max', text('webhook-retry-max', 'SWITCHBOARD_WEBHOOK_RETRY_MAX') ?? '10m'),
+      timeoutMs: duration('--webhook-timeout', text('webhook-timeout', 'SWITCHBOARD_WEBHOOK_TIMEOUT') ?? '30s'),
+    },
+    eventSubscriptions: file?.eventSubscriptions,
   };
 }
 
@@ -137,13 +155,13 @@ function storeConfig(text: (option: string, variable: string) => string | undefi
   return { kind, dataDir: text('data-dir', 'SWITCHBOARD_DATA_DIR') ?? DEFAULT_DATA_DIR, sync, eventRetention, eventMaxAgeMs, maxSizeBytes };
 }
 
-const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 function duration(name: string, text: string): number {
-  const match = /^(\d+)([smhd])$/.exec(text);
+  const match = /^(\d+)(ms|[smhd])$/.exec(text);
   const amount = Number(match?.[1]);
   if (!match || !Number.isSafeInteger(amount) || amount === 0)
-    throw new UsageError(`${name} must be a positive number followed by s, m, h or d (e.g. 7d), got ${JSON.stringify(text)}`);
+    throw new UsageError(`${name} must be a positive number followed by ms, s, m, h or d (e.g. 7d), got ${JSON.stringify(text)}`);
   return amount * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS];
 }
 
@@ -152,8 +170,12 @@ async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void>
   checkServerConfig(config.host, config.accessKey);
   const logger = createLogger(config.logLevel);
   const store = await openStore(config.store);
-  const router = await Router.open({ store }).catch(async (error: unknown) => {
+  const router = await Router.open({ store, webhooks: config.webhooks }).catch(async (error: unknown) => {
     await store.close();
+    throw error;
+  });
+  await applyDeclaredSubscriptions(router, config.eventSubscriptions).catch(async (error: unknown) => {
+    await router.close();
     throw error;
   });
   // One budget per client across REST and WebSocket. The limit is stated per 10 s, as Azure states it; the bucket
@@ -167,6 +189,7 @@ async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void>
   router.engine.onCommit((report) => {
     if (report.failure) logger.error({ msg: 'commit failed', code: 'StoreUnavailable', error: report.failure.message });
   });
+  router.webhooks.onAttempt((report) => logWebhookAttempt(logger, report));
   const logFault = (detail: string) => logger.error({ msg: 'internal error', code: 'InternalError', detail });
   const gateway = createWsGateway({
     router,
@@ -245,6 +268,9 @@ const OPTIONS = {
   'rate-limit': { type: 'string' },
   'log-level': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
+  'webhook-retry-initial': { type: 'string' },
+  'webhook-retry-max': { type: 'string' },
+  'webhook-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -265,7 +291,8 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
       return 0;
     }
     const configPath = values.config ?? (process.env['SWITCHBOARD_CONFIG'] || undefined);
-    const env = configPath === undefined ? process.env : environmentOver(readConfigFile(configPath), process.env);
+    const file = configPath === undefined ? undefined : readConfigFile(configPath);
+    const env = file === undefined ? process.env : environmentOver(file, process.env);
     if (positionals[0] === 'backup') {
       if (positionals.length !== 2) throw new UsageError('backup takes one argument: the file to write');
       const dataDir = (typeof values['data-dir'] === 'string' ? values['data-dir'] : env['SWITCHBOARD_DATA_DIR']) || DEFAULT_DATA_DIR;
@@ -274,7 +301,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
       return 0;
     }
     if (positionals.length !== 1 || positionals[0] !== 'serve') throw new UsageError(`unknown command: ${positionals.join(' ') || '(none)'}`);
-    await serve(serveConfig(values, env), env);
+    await serve(serveConfig(values, env, file), env);
     return undefined;
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigFileError) {

@@ -41,6 +41,8 @@ import type { RouterWorker } from './protocol/worker.schemas.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import type { DocumentKind, Store, StoredState } from './store/store.ts';
 import type { RuleEvaluator } from './rules/rule-evaluator.ts';
+import type { DeadLetter, EventSubscription } from './protocol/event-subscription.schemas.ts';
+import { Webhooks, type WebhookOptions } from './webhooks/webhooks.ts';
 
 /** What an action (cancel, complete, close, decline, reclassify) answers: an empty object, as Azure does. */
 export type EmptyResult = Record<string, never>;
@@ -56,6 +58,8 @@ export interface RouterOptions {
   readonly ruleEvaluator?: RuleEvaluator | undefined;
   /** Uniform draws in [0, 1) for weighted allocation; default `Math.random`, seeded in tests for reproducibility. */
   readonly random?: (() => number) | undefined;
+  /** How event subscriptions deliver: retry waits, request timeout, dead letters kept. */
+  readonly webhooks?: WebhookOptions | undefined;
 }
 
 /**
@@ -66,9 +70,12 @@ export interface RouterOptions {
 export class Router {
   /** @internal The engine behind the operations, for the faces and for tests. */
   readonly engine: Engine;
+  /** @internal The event subscriptions and their deliveries. */
+  readonly webhooks: Webhooks;
 
-  private constructor(engine: Engine) {
+  private constructor(engine: Engine, webhooks: Webhooks) {
     this.engine = engine;
+    this.webhooks = webhooks;
   }
 
   /** Opens a router on a store, restoring whatever the store holds and re-arming every deadline. */
@@ -77,16 +84,18 @@ export class Router {
     const stored = await store.load();
     const { clock, newId, ruleEvaluator, random } = options;
     const engine = new Engine({ store, clock, newId, ruleEvaluator, random }, stored.lastSequenceNumber);
-    const router = new Router(engine);
+    const webhooks = new Webhooks(engine, options.webhooks);
+    const router = new Router(engine, webhooks);
     engine.onDeadline('close', (jobId, at) => jobs.closeDue(engine, jobId, at));
     engine.onDeadline('schedule', (jobId, at) => scheduleDue(engine, jobId, at));
     engine.onDeadline('selectors', (jobId, at) => expireSelectors(engine, jobId, at));
     engine.onDeadline('exception', (key, at) => waitTimeDue(engine, key, at));
     watchQueues(engine);
     await engine.command(() => {
-      restore(engine, stored);
+      restore(engine, webhooks, stored);
       resumePolicies(engine);
     });
+    webhooks.start();
     return router;
   }
 
@@ -96,8 +105,9 @@ export class Router {
     return read();
   }
 
-  /** Stops the router: deadlines and actors first, then what is still being committed is written, then the store closes. */
+  /** Stops the router: webhook deliveries, deadlines and actors first, then what is still being committed is written, then the store closes. */
   async close(): Promise<void> {
+    await this.webhooks.stop();
     this.engine.stop();
     await this.engine.flush();
     await this.engine.store.close();
@@ -218,10 +228,30 @@ export class Router {
   async declineJobOffer(workerId: string, offerId: string, options?: DeclineJobOfferOptions): Promise<EmptyResult> {
     return workers.declineJobOffer(this.engine, workerId, offerId, options);
   }
+
+  // Event subscriptions (webhooks; a Switchboard extension)
+  upsertEventSubscription(eventSubscriptionId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<EventSubscription>> {
+    return this.webhooks.upsert(eventSubscriptionId, body, conditions);
+  }
+  async getEventSubscription(eventSubscriptionId: string): Promise<EventSubscription> {
+    return this.#read(() => this.webhooks.get(eventSubscriptionId));
+  }
+  deleteEventSubscription(eventSubscriptionId: string): Promise<void> {
+    return this.webhooks.delete(eventSubscriptionId);
+  }
+  async listEventSubscriptions(request: PageRequest = {}): Promise<Page<EventSubscription>> {
+    return this.#read(() => this.webhooks.list(request));
+  }
+  async listEventSubscriptionDeadLetters(eventSubscriptionId: string, request: PageRequest = {}): Promise<Page<DeadLetter>> {
+    return this.#read(() => this.webhooks.listDeadLetters(eventSubscriptionId, request));
+  }
+  deleteEventSubscriptionDeadLetter(eventSubscriptionId: string, deadLetterId: string): Promise<void> {
+    return this.webhooks.deleteDeadLetter(eventSubscriptionId, deadLetterId);
+  }
 }
 
 /** Rebuilds the engine from stored documents: resources, supervisors and their dispatch order, actors, deadlines. */
-function restore(engine: Engine, stored: StoredState): void {
+function restore(engine: Engine, webhooks: Webhooks, stored: StoredState): void {
   const each = <K extends DocumentKind>(kind: K, visit: (id: string, record: DecodedDocuments[K]) => void) => {
     for (const [id, doc] of stored.documents(kind)) visit(id, decodeDocument(kind, id, doc));
   };
@@ -252,6 +282,8 @@ function restore(engine: Engine, stored: StoredState): void {
   storedWorkers.sort((a, b) => a.context.availableSince - b.context.availableSince);
   for (const record of storedWorkers) engine.restoreWorker(record);
   engine.settleRestoredQueues();
+  each('eventSubscription', (id, doc) => webhooks.restoreSubscription(id, doc));
+  each('deadLetter', (id, doc) => webhooks.restoreDeadLetter(id, doc));
 }
 
 /**

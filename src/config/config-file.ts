@@ -9,8 +9,12 @@ import type { LevelWithSilent } from 'pino';
 import { z } from 'zod';
 import { WS_ENVIRONMENT } from '../gateway/ws/environment.ts';
 import { LOG_LEVELS } from '../observability/logger.ts';
+import { ResourceIdSchema } from '../protocol/common.schemas.ts';
+import { EventSubscriptionWritableSchema, eventSubscriptionFields } from '../protocol/event-subscription.schemas.ts';
+import type { Router } from '../router.ts';
 
 const positive = z.number().int().positive();
+const duration = z.string().regex(/^\d+(ms|[smhd])$/, 'a number with ms, s, m, h or d, e.g. "10s"');
 
 /** Every setting, under the name of its command-line option in camelCase. */
 export const ConfigFileSchema = z.strictObject({
@@ -22,12 +26,17 @@ export const ConfigFileSchema = z.strictObject({
   dataDir: z.string().min(1).optional(),
   sync: z.enum(['full', 'normal']).optional(),
   eventRetention: z.number().int().min(0).optional(),
-  eventMaxAge: z.string().regex(/^\d+[smhd]$/, 'a number with s, m, h or d, e.g. "7d"').optional(),
+  eventMaxAge: duration.optional(),
   maxDbBytes: positive.optional(),
   maxBodyBytes: positive.optional(),
   rateLimit: positive.optional(),
   logLevel: z.enum(LOG_LEVELS as [LevelWithSilent, ...LevelWithSilent[]]).optional(),
   shutdownTimeout: positive.optional(),
+  webhookRetryInitial: duration.optional(),
+  webhookRetryMax: duration.optional(),
+  webhookTimeout: duration.optional(),
+  /** Event subscriptions by id, each as the body of `upsertEventSubscription` would give it in full. */
+  eventSubscriptions: z.record(ResourceIdSchema, z.strictObject(eventSubscriptionFields)).optional(),
   ws: z
     .strictObject({ heartbeatMs: positive.optional(), maxPayload: positive.optional(), highWaterMark: positive.optional() })
     .optional(),
@@ -49,7 +58,10 @@ const VARIABLES = {
   rateLimit: 'SWITCHBOARD_RATE_LIMIT',
   logLevel: 'SWITCHBOARD_LOG_LEVEL',
   shutdownTimeout: 'SWITCHBOARD_SHUTDOWN_TIMEOUT',
-} as const satisfies Record<Exclude<keyof ConfigFile, 'ws'>, string>;
+  webhookRetryInitial: 'SWITCHBOARD_WEBHOOK_RETRY_INITIAL',
+  webhookRetryMax: 'SWITCHBOARD_WEBHOOK_RETRY_MAX',
+  webhookTimeout: 'SWITCHBOARD_WEBHOOK_TIMEOUT',
+} as const satisfies Record<Exclude<keyof ConfigFile, 'ws' | 'eventSubscriptions'>, string>;
 
 /** A configuration file that cannot be read or does not validate; the CLI reports it and exits 2. */
 export class ConfigFileError extends Error {}
@@ -94,4 +106,19 @@ export function environmentOver(config: ConfigFile, env: NodeJS.ProcessEnv): Nod
   }
   for (const [variable, value] of Object.entries(env)) if (value !== undefined && value !== '') layered[variable] = value;
   return layered;
+}
+
+/**
+ * Makes the router's event subscriptions include those the file declares: each is created, or replaced with the
+ * file's settings where they differ from the stored ones (so a restart with the same file changes nothing, and a
+ * subscription's cursor carries on). Subscriptions the file does not name are left alone.
+ */
+export async function applyDeclaredSubscriptions(router: Router, declared: ConfigFile['eventSubscriptions']): Promise<void> {
+  for (const [id, settings] of Object.entries(declared ?? {})) {
+    const stored = router.webhooks.version(id)?.resource.config;
+    if (stored && JSON.stringify(stored) === JSON.stringify(EventSubscriptionWritableSchema.parse(settings))) continue;
+    // Fields the file leaves out go back to their defaults, as the file is the whole of the subscription.
+    const reset = Object.fromEntries(Object.keys(eventSubscriptionFields).map((key) => [key, null]));
+    await router.upsertEventSubscription(id, { ...reset, ...settings });
+  }
 }

@@ -54,6 +54,8 @@ export interface DecodedDocuments {
   readonly distributionPolicy: StoredResource<unknown>;
   readonly classificationPolicy: StoredResource<unknown>;
   readonly exceptionPolicy: StoredResource<unknown>;
+  readonly eventSubscription: StoredResource<unknown>;
+  readonly deadLetter: StoredResource<unknown>;
 }
 
 export function encodeJob(record: JobRecord): StoredDocument {

@@ -147,6 +147,7 @@ export class Engine {
 
   /** Called for each deadline key prefix (`offer`, `retry`, `close`, …) when it is due. */
   readonly #deadlineHandlers = new Map<string, (rest: string, at: number) => void>();
+  readonly #otherDocuments = new Map<DocumentKind, (id: string) => StoredDocument | undefined>();
   readonly #queueListeners: QueueChangeListener[] = [];
   readonly ruleEvaluator: RuleEvaluator;
   readonly random: () => number;
@@ -272,7 +273,14 @@ export class Engine {
         return this.#encodeResource(this.classificationPolicies.get(id));
       case 'exceptionPolicy':
         return this.#encodeResource(this.exceptionPolicies.get(id));
+      default:
+        return this.#otherDocuments.get(kind)?.(id);
     }
+  }
+
+  /** Where the stored form of documents the engine does not hold itself (event subscriptions, …) is read. */
+  provideDocuments(kind: DocumentKind, read: (id: string) => StoredDocument | undefined): void {
+    this.#otherDocuments.set(kind, read);
   }
 
   #encodeResource(stored: StoredResource<unknown> | undefined): StoredDocument | undefined {

@@ -45,6 +45,11 @@ export class EventLog {
     return this.#lastSequenceNumber;
   }
 
+  /** The newest event handed to subscribers: its batch is committed. */
+  get lastPublished(): number {
+    return this.#lastPublished;
+  }
+
   /** Gives each event its sequence number; called while building the batch that commits them. */
   number(events: Array<Omit<RouterEvent, 'sequenceNumber'>>): RouterEvent[] {
     // The pending events belong to the engine alone until now, so they are numbered in place.

@@ -2,6 +2,7 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 import type { AnsweredRequest } from '../gateway/http/rest-handler.ts';
 import { WS_CLOSE_CODES } from '../gateway/ws/close-codes.ts';
 import type { ClosedConnection, OpenedConnection } from '../gateway/ws/gateway.ts';
+import type { AttemptReport } from '../webhooks/courier.ts';
 
 export type { Logger } from 'pino';
 
@@ -93,6 +94,27 @@ function connectionFields(connection: OpenedConnection) {
     workerId: principal.kind === 'worker' ? principal.workerId : undefined,
     clientRequestId: connection.clientRequestId,
   };
+}
+
+/**
+ * One line per request to a webhook endpoint: a delivery that succeeded at debug (the event feed already records
+ * what happened), a failed one at warn, and one after which the batch was dead-lettered at error.
+ */
+export function logWebhookAttempt(logger: Logger, report: AttemptReport): void {
+  const { attempt } = report;
+  const line = {
+    msg: report.kind === 'validation' ? 'webhook validation' : 'webhook delivery',
+    eventSubscriptionId: report.eventSubscriptionId,
+    outcome: attempt.outcome,
+    status: attempt.statusCode,
+    events: report.kind === 'delivery' ? report.events : undefined,
+    error: attempt.error,
+    deadLetterReason: report.deadLettered,
+    durationMs: roundedToMicroseconds(report.durationMs),
+  };
+  if (report.deadLettered) logger.error(line);
+  else if (attempt.outcome === 'Succeeded') logger.debug(line);
+  else logger.warn(line);
 }
 
 /** Milliseconds, rounded to the microsecond. */

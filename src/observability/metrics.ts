@@ -151,6 +151,28 @@ export function createMetrics(router: Router): Metrics {
     },
   });
 
+  const webhookRequests = new Histogram({
+    name: 'switchboard_webhook_request_duration_seconds',
+    help: 'Requests to webhook endpoints by subscription, kind (validation, delivery) and outcome.',
+    labelNames: ['subscription', 'kind', 'outcome'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30],
+    registers: [registry],
+  });
+  const stopWebhooks = router.webhooks.onAttempt(({ eventSubscriptionId, kind, attempt, durationMs }) =>
+    webhookRequests.observe({ subscription: eventSubscriptionId, kind, outcome: attempt.outcome }, durationMs / 1000),
+  );
+  new Gauge({
+    name: 'switchboard_webhook_lag_events',
+    help: "Events committed past each event subscription's cursor: not yet delivered, dead-lettered or filtered out.",
+    labelNames: ['subscription', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { eventSubscriptionId, events, provisioningState } of router.webhooks.lag())
+        this.set({ subscription: eventSubscriptionId, state: provisioningState }, events);
+    },
+  });
+
   return {
     registry,
     observeRequest: (operation, status, seconds) => requests.observe({ operation, status: String(status) }, seconds),
@@ -160,6 +182,7 @@ export function createMetrics(router: Router): Metrics {
     render: () => registry.metrics(),
     close: () => {
       stopCommits();
+      stopWebhooks();
       void unsubscribed.then((unsubscribe) => unsubscribe());
       registry.clear();
     },

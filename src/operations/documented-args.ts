@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import { writableSchemas, type ResourceKind } from '../protocol/resources.ts';
+import { EventSubscriptionWritableSchema } from '../protocol/event-subscription.schemas.ts';
+import { writableSchemas } from '../protocol/resources.ts';
 import type { Operation } from './table-define.ts';
+
+/** The writable fields of each resource an upsert creates, by the resource's name in the operation (`upsertQueue` → `queue`). */
+const writableByResource: Readonly<Record<string, z.ZodObject>> = { ...writableSchemas, eventSubscription: EventSubscriptionWritableSchema };
 
 /**
  * The arguments a client sends, as the reference documents show them. The table accepts an upsert's body loosely
@@ -9,6 +13,7 @@ import type { Operation } from './table-define.ts';
  */
 export function documentedArgs(operation: Operation): z.ZodType {
   if (operation.kind !== 'upsert' || !(operation.args instanceof z.ZodObject)) return operation.args;
-  const kind = `${operation.name[6]!.toLowerCase()}${operation.name.slice(7)}` as ResourceKind;
-  return z.object({ ...operation.args.shape, ...writableSchemas[kind].partial().shape });
+  const writable = writableByResource[`${operation.name[6]!.toLowerCase()}${operation.name.slice(7)}`];
+  if (!writable) throw new Error(`documented-args: no writable schema for ${operation.name}`);
+  return z.object({ ...operation.args.shape, ...writable.partial().shape });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Engine, Versioned } from '../engine/engine.ts';
+import type { Versioned } from '../engine/engine.ts';
 import { EmptyResultSchema } from '../protocol/actions.schemas.ts';
 import { ResourceIdSchema } from '../protocol/common.schemas.ts';
 import type { Router } from '../router.ts';
@@ -109,7 +109,7 @@ function idArg(args: Readonly<Record<string, unknown>>, name: string): string {
 }
 
 /** Looks up the stored version of a resource by id. */
-export type VersionLookup = (engine: Engine, id: string) => Versioned | undefined;
+export type VersionLookup = (router: Router, id: string) => Versioned | undefined;
 
 type ResourceSchema = z.ZodType<{ etag: string }>;
 
@@ -120,6 +120,8 @@ interface ResourceSpec<N extends string, T extends string, R extends ResourceSch
   readonly resource: R;
   readonly summary: string;
   readonly version: VersionLookup;
+  /** True for operations Azure does not have. */
+  readonly extension?: boolean | undefined;
 }
 
 /** Create-or-update by merge patch. The patch is passed through to the Router, which validates it. */
@@ -140,7 +142,7 @@ function upsertOperation<const N extends string, const T extends string, R exten
     method: 'PATCH',
     path: spec.path,
     summary: spec.summary,
-    extension: false,
+    extension: spec.extension ?? false,
     args: z.looseObject({ ...pathShape(spec.path), ...ifMatchField }),
     result: spec.resource,
     async invoke(router, args, context) {
@@ -153,7 +155,7 @@ function upsertOperation<const N extends string, const T extends string, R exten
       const id = idArg(args, idParam);
       const startedAt = router.engine.now();
       const { resource, created } = await spec.upsert(router, id, patch, conditions);
-      return { result: resource, created, ...versionOf(spec.version(router.engine, id), resource.etag, startedAt) };
+      return { result: resource, created, ...versionOf(spec.version(router, id), resource.etag, startedAt) };
     },
   });
 }
@@ -169,24 +171,28 @@ function getOperation<const N extends string, const T extends string, R extends 
     method: 'GET',
     path: spec.path,
     summary: spec.summary,
-    extension: false,
+    extension: spec.extension ?? false,
     args: z.object(pathShape(spec.path)),
     result: spec.resource,
     async invoke(router, args) {
       const id = idArg(args, idParam);
       const startedAt = router.engine.now();
       const resource = await spec.get(router, id);
-      return { result: resource, ...versionOf(spec.version(router.engine, id), resource.etag, startedAt) };
+      return { result: resource, ...versionOf(spec.version(router, id), resource.etag, startedAt) };
     },
   });
 }
 
-/** Deletes one resource; the result is `{}` (REST answers 204 with no body). */
-function deleteOperation<const N extends string, const T extends string>(spec: {
+/**
+ * Deletes one resource; the result is `{}` (REST answers 204 with no body). A resource nested under another gets
+ * every path parameter, its own id last.
+ */
+export function deleteOperation<const N extends string, const T extends string>(spec: {
   readonly name: N;
   readonly path: T;
   readonly summary: string;
-  readonly delete: (router: Router, id: string) => Promise<void>;
+  readonly extension?: boolean | undefined;
+  readonly delete: (router: Router, id: string, params: Record<PathParams<T>, string>) => Promise<void>;
 }) {
   const idParam = idParamOf(spec.path);
   return operation({
@@ -195,11 +201,11 @@ function deleteOperation<const N extends string, const T extends string>(spec: {
     method: 'DELETE',
     path: spec.path,
     summary: spec.summary,
-    extension: false,
+    extension: spec.extension ?? false,
     args: z.object(pathShape(spec.path)),
     result: EmptyResultSchema,
     async invoke(router, args) {
-      await spec.delete(router, idArg(args, idParam));
+      await spec.delete(router, idArg(args, idParam), args as Record<PathParams<T>, string>);
       return { result: {} };
     },
   });
@@ -227,14 +233,18 @@ export function listResultOf<T extends z.ZodType>(item: T) {
 /** What a list with query parameters `F` asks of the Router: those parameters and the paging arguments, parsed. */
 type ListRequest<F extends z.ZodRawShape> = z.output<z.ZodObject<F & typeof pagingShape>>;
 
-/** One page of a list, filtered by the query parameters in `filters`. */
-function listOperation<const N extends string, F extends z.ZodRawShape, T extends z.ZodType>(spec: {
+/**
+ * One page of a list, filtered by the query parameters in `filters`. A list nested under a resource
+ * (`/routing/…/{id}/items`) gets that resource's id among its arguments.
+ */
+export function listOperation<const N extends string, const T extends string, F extends z.ZodRawShape, I extends z.ZodType>(spec: {
   readonly name: N;
-  readonly path: string;
+  readonly path: T;
   readonly summary: string;
+  readonly extension?: boolean | undefined;
   readonly filters: F;
-  readonly item: T;
-  readonly list: (router: Router, request: ListRequest<F>) => Promise<Page<z.output<T>>>;
+  readonly item: I;
+  readonly list: (router: Router, request: ListRequest<F> & Record<PathParams<T>, string>) => Promise<Page<z.output<I>>>;
 }) {
   return operation({
     name: spec.name,
@@ -242,11 +252,11 @@ function listOperation<const N extends string, F extends z.ZodRawShape, T extend
     method: 'GET',
     path: spec.path,
     summary: spec.summary,
-    extension: false,
-    args: z.object({ ...spec.filters, ...pagingShape }),
+    extension: spec.extension ?? false,
+    args: z.object({ ...pathShape(spec.path), ...spec.filters, ...pagingShape }),
     result: listResultOf(spec.item),
     async invoke(router, args) {
-      return { result: await spec.list(router, args) };
+      return { result: await spec.list(router, args as ListRequest<F> & Record<PathParams<T>, string>) };
     },
   });
 }
@@ -295,6 +305,8 @@ interface ResourceOperationsSpec<S extends string, P extends string, C extends s
   readonly filters: F;
   /** One line each for the reference docs. */
   readonly summaries: { readonly upsert: string; readonly get: string; readonly delete: string; readonly list: string };
+  /** True for a resource Azure does not have. */
+  readonly extension?: boolean | undefined;
 }
 
 /**
@@ -313,7 +325,7 @@ export function resourceOperations<
   // Where S and P are known, `RouterHas` has checked that the Router has these methods; this generic body cannot, and
   // reaches each through its own record (an intersection indexed by a generic key would lose the method's type).
   const methods = (router: Router) => router as unknown as ResourceMethods<S, P, z.output<R>, F>;
-  const { singular, plural, collection, idParam, resource, version, filters, summaries } = spec;
+  const { singular, plural, collection, idParam, resource, version, filters, summaries, extension } = spec;
   const path = `/routing/${collection}/{${idParam}}` as const;
   return [
     upsertOperation({
@@ -322,6 +334,7 @@ export function resourceOperations<
       resource,
       summary: summaries.upsert,
       version,
+      extension,
       upsert: (router, id, patch, conditions) => {
         const upsert: Record<`upsert${S}`, Methods['upsert']> = methods(router);
         return upsert[`upsert${singular}`](id, patch, conditions);
@@ -333,6 +346,7 @@ export function resourceOperations<
       resource,
       summary: summaries.get,
       version,
+      extension,
       get: (router, id) => {
         const get: Record<`get${S}`, Methods['get']> = methods(router);
         return get[`get${singular}`](id);
@@ -342,6 +356,7 @@ export function resourceOperations<
       name: `delete${singular}`,
       path,
       summary: summaries.delete,
+      extension,
       delete: (router, id) => {
         const remove: Record<`delete${S}`, Methods['delete']> = methods(router);
         return remove[`delete${singular}`](id);
@@ -351,6 +366,7 @@ export function resourceOperations<
       name: `list${plural}`,
       path: `/routing/${collection}`,
       summary: summaries.list,
+      extension,
       filters,
       item: resource,
       list: (router, request) => {

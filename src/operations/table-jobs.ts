@@ -23,7 +23,7 @@ export const jobOperations = [
     collection: 'jobs',
     idParam: 'jobId',
     resource: RouterJobSchema,
-    version: (engine, id) => engine.jobs.get(id),
+    version: ({ engine }, id) => engine.jobs.get(id),
     filters: {
       status: RouterJobStatusSelectorSchema.optional(),
       queueId: ResourceIdSchema.optional(),

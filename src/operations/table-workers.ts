@@ -32,7 +32,7 @@ export const workerOperations = [
     collection: 'workers',
     idParam: 'workerId',
     resource: RouterWorkerSchema,
-    version: (engine, id) => engine.workerVersions.get(id),
+    version: ({ engine }, id) => engine.workerVersions.get(id),
     filters: {
       state: z.enum([...RouterWorkerStateSchema.options, 'all']).optional(),
       channelId: ResourceIdSchema.optional(),

@@ -4,6 +4,7 @@ import type { Router } from '../router.ts';
 import { adminOperations } from './table-admin.ts';
 import type { Invocation, InvocationContext, Operation } from './table-define.ts';
 import { jobOperations } from './table-jobs.ts';
+import { webhookOperations } from './table-webhooks.ts';
 import { workerOperations } from './table-workers.ts';
 
 export type { HttpMethod, Invocation, InvocationContext, Operation, OperationKind } from './table-define.ts';
@@ -12,7 +13,7 @@ export type { HttpMethod, Invocation, InvocationContext, Operation, OperationKin
  * The operations table: every operation once, under Azure's name, with its argument and result schemas and its
  * REST method and path. REST, WebSocket and the typed client are faces over this table; none holds routing logic.
  */
-export const operations = [...adminOperations, ...jobOperations, ...workerOperations] as const;
+export const operations = [...adminOperations, ...jobOperations, ...workerOperations, ...webhookOperations] as const;
 
 type AnyEntry = (typeof operations)[number];
 

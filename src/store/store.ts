@@ -1,7 +1,15 @@
 import type { RouterEvent } from '../protocol/events.schemas.ts';
 
 /** The kinds of document the router persists. A worker's document carries its offers, so offers have none of their own. */
-export type DocumentKind = 'distributionPolicy' | 'queue' | 'classificationPolicy' | 'exceptionPolicy' | 'job' | 'worker';
+export type DocumentKind =
+  | 'distributionPolicy'
+  | 'queue'
+  | 'classificationPolicy'
+  | 'exceptionPolicy'
+  | 'job'
+  | 'worker'
+  | 'eventSubscription'
+  | 'deadLetter';
 
 /** Every kind, in the order a router restores them (policies before the queues and jobs that refer to them). */
 export const DOCUMENT_KINDS: readonly DocumentKind[] = [
@@ -11,6 +19,8 @@ export const DOCUMENT_KINDS: readonly DocumentKind[] = [
   'classificationPolicy',
   'job',
   'worker',
+  'eventSubscription',
+  'deadLetter',
 ];
 
 /**

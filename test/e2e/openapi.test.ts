@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderOpenApiFile } from '../../scripts/generate-openapi.ts';
 import { restClient, type RestClient } from './support/rest-client.ts';
 import { startServerProcess, type ServerProcess } from './support/server-process.ts';
+import { startWebhookReceiver } from './support/webhook-receiver.ts';
 
 interface DescribedResponse {
   readonly headers?: Record<string, unknown>;
@@ -106,6 +107,12 @@ describe('the OpenAPI document', () => {
 
   it('every operation answers as the document says', async () => {
     const ops = '/routing';
+    // An endpoint that refuses every delivery, so the walk's events end as dead letters.
+    const endpoint = await startWebhookReceiver();
+    endpoint.answerWith(() => ({ status: 400 }));
+    await step('PATCH', `${ops}/eventSubscriptions/es`, { endpointUrl: endpoint.url, endpointValidation: 'none' });
+    await step('GET', `${ops}/eventSubscriptions/es`);
+    await step('GET', `${ops}/eventSubscriptions`);
     await step('PATCH', `${ops}/distributionPolicies/dp`, { offerExpiresAfterSeconds: 600, mode: { kind: 'longestIdle' } });
     await step('GET', `${ops}/distributionPolicies/dp`);
     await step('GET', `${ops}/distributionPolicies`);
@@ -154,6 +161,16 @@ describe('the OpenAPI document', () => {
     await step('DELETE', `${ops}/queues/q`);
     await step('DELETE', `${ops}/exceptionPolicies/ep`);
     await step('DELETE', `${ops}/distributionPolicies/dp`);
+
+    let letters: Array<{ id: string }> = [];
+    for (let tries = 0; letters.length === 0 && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      letters = (await admin.get<{ value: Array<{ id: string }> }>(`${ops}/eventSubscriptions/es/deadLetters`)).json.value;
+    }
+    await step('GET', `${ops}/eventSubscriptions/es/deadLetters`);
+    await step('DELETE', `${ops}/eventSubscriptions/es/deadLetters/${letters[0]!.id}`);
+    await step('DELETE', `${ops}/eventSubscriptions/es`);
+    await endpoint.stop();
 
     const routing = Object.entries(document.paths)
       .filter(([path]) => path.startsWith('/routing/'))

@@ -156,6 +156,10 @@ describe('event subscriptions over a real server and a real receiver', () => {
     expect(new Set(ids).size).toBe(4);
     const outcomes = logLines(process).filter((line) => line['msg'] === 'webhook delivery').map((line) => line['outcome']);
     expect(outcomes.slice(0, 3)).toEqual(['HttpError', 'Timeout', 'Succeeded']);
+    const metrics = await (await fetch(new URL('/metrics', process.url))).text();
+    expect(metrics).toMatch(/^switchboard_webhook_lag_events\{subscription="flaky",state="Succeeded"\} 0$/m);
+    for (const outcome of ['HttpError', 'Timeout'])
+      expect(metrics).toMatch(new RegExp(`^switchboard_webhook_request_duration_seconds_count\\{subscription="flaky",kind="delivery",outcome="${outcome}"\\} 1$`, 'm'));
   });
 
   it('dead-letter what cannot be delivered, list it, and go on with the next events', async () => {

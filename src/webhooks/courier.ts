@@ -86,6 +86,9 @@ export class Courier {
   /** Every event up to here is dealt with; the stored cursor may lag behind it by filtered-out events. */
   #scanned: number;
   #persistTimer: NodeJS.Timeout | undefined;
+  /** Events read from the store and not yet taken into a batch, from `#readFrom` on: one read serves many batches. */
+  #readAhead: RouterEvent[] = [];
+  #readFrom = 0;
 
   constructor(host: CourierHost, id: string, config: EventSubscriptionWritable, cursor: number) {
     this.#host = host;
@@ -159,25 +162,29 @@ export class Courier {
     const head = this.#host.lastPublished();
     if (head <= this.#scanned) return undefined;
     const from = this.#scanned + 1;
-    const page = await this.#host.readEvents(from, READ_PAGE);
-    const first = page[0]?.sequenceNumber ?? head + 1;
-    if (first > from) {
-      const lost = Math.min(first, head + 1) - 1;
-      await this.#host.deadLetter(this.#id, { reason: 'EventsNoLongerAvailable', attempts: 0, firstSequenceNumber: from, lastSequenceNumber: lost, events: [] });
-      this.#scanned = lost;
-      return { events: [], end: lost };
+    if (this.#readAhead[this.#readFrom]?.sequenceNumber !== from) {
+      const page = await this.#host.readEvents(from, READ_PAGE);
+      const first = page[0]?.sequenceNumber ?? head + 1;
+      if (first > from) {
+        const lost = Math.min(first, head + 1) - 1;
+        await this.#host.deadLetter(this.#id, { reason: 'EventsNoLongerAvailable', attempts: 0, firstSequenceNumber: from, lastSequenceNumber: lost, events: [] });
+        this.#scanned = lost;
+        return { events: [], end: lost };
+      }
+      // The store may hold a batch whose commit is not yet acknowledged: it is not published, so not delivered yet.
+      this.#readAhead = page.filter((event) => event.sequenceNumber <= head);
+      this.#readFrom = 0;
     }
     const events: RouterEvent[] = [];
     let end = this.#scanned;
-    for (const event of page) {
-      if (event.sequenceNumber > head) break;
+    while (this.#readFrom < this.#readAhead.length) {
+      const event = this.#readAhead[this.#readFrom++]!;
       end = event.sequenceNumber;
       if (matchesSubscription(event, this.#config.filter)) {
         events.push(event);
         if (events.length === this.#config.maxEventsPerBatch) break;
       }
     }
-    // The store may hold a batch whose commit is not yet acknowledged: nothing here is published yet.
     return end === this.#scanned ? undefined : { events, end };
   }
 

@@ -46,13 +46,31 @@ async function send(url: string, init: RequestInit, timeoutMs: number, stop: Abo
   }
 }
 
-/** Reads an answer's body (so the connection can be reused), within the same bounds as the request. */
+/** The most of an answer's body that is read: enough for a validation answer or an error message. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads an answer's body, within the same bounds as the request and at most {@link MAX_BODY_BYTES} of it: an endpoint
+ * that streams without end must not hold the courier or fill its memory.
+ */
 async function bodyOf(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
   try {
-    return await response.text();
+    while (size < MAX_BODY_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
   } catch {
-    return '';
+    // A body cut off (timeout, reset) leaves what arrived.
+  } finally {
+    void reader.cancel().catch(() => undefined);
   }
+  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8');
 }
 
 /** POSTs a delivery. 2xx is success; anything else is an `HttpError` carrying the status. */

@@ -66,6 +66,7 @@ export class Webhooks {
   readonly #host: CourierHost;
   #started = false;
   #notifyScheduled = false;
+  #unsubscribe: Promise<() => void> | undefined;
 
   constructor(engine: Engine, options: WebhookOptions = {}) {
     this.#engine = engine;
@@ -107,13 +108,15 @@ export class Webhooks {
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    void this.#engine.log.subscribe({}, () => this.#notifySoon());
+    this.#unsubscribe = this.#engine.log.subscribe({}, () => this.#notifySoon());
     for (const id of this.#subscriptions.keys()) this.#startCourier(id);
   }
 
   /** Stops every courier; requests under way are aborted and their batches delivered after the next start. */
   async stop(): Promise<void> {
     this.#started = false;
+    void this.#unsubscribe?.then((unsubscribe) => unsubscribe());
+    this.#unsubscribe = undefined;
     const couriers = [...this.#couriers.values()];
     this.#couriers.clear();
     await Promise.all(couriers.map((courier) => courier.stop()));
@@ -142,11 +145,12 @@ export class Webhooks {
    * again before anything is sent to it; a new subscription delivers the events committed after it.
    */
   async upsert(id: string, body: unknown, conditions?: Preconditions): Promise<{ resource: EventSubscription; created: boolean }> {
-    const current = this.#subscriptions.get(id);
-    checkPreconditions(current, conditions);
-    const config = patchedConfig(current?.resource.config, body);
+    const before = this.#subscriptions.get(id);
+    checkPreconditions(before, conditions);
+    const config = patchedConfig(before?.resource.config, body);
     const engine = this.#engine;
     const stored = await engine.command(() => {
+      const current = this.#subscriptions.get(id);
       const revalidate =
         !current ||
         current.resource.status.provisioningState === 'Failed' ||
@@ -158,10 +162,10 @@ export class Webhooks {
       const next = { resource: { id, config, status }, ...engine.nextVersion() };
       this.#subscriptions.set(id, next);
       engine.touch('eventSubscription', id);
-      return next;
+      return { ...next, created: !current };
     });
     await this.#startCourier(id);
-    return { resource: renderSubscription(stored.resource, stored.etag), created: !current };
+    return { resource: renderSubscription(stored.resource, stored.etag), created: stored.created };
   }
 
   get(id: string): EventSubscription {

@@ -10,6 +10,7 @@ import { startServerProcess, type ServerProcess } from '../e2e/support/server-pr
 import { checkAcknowledged } from './check-acknowledged.ts';
 import { checkConsistency } from './check-consistency.ts';
 import { checkDeadlines, DEADLINE_GRACE_MS } from './check-deadlines.ts';
+import { awaitCursor, checkWebhooks, startFlakyReceiver, subscribe } from './check-webhooks.ts';
 import { EventIndex } from './event-index.ts';
 import type { Finding } from './findings.ts';
 import { ServerHistory } from './history.ts';
@@ -37,7 +38,12 @@ export interface TrialResult {
  * budget of Azure's 1,000 requests per 10 s.
  */
 const serve = (dataDir: string, store: TrialStore) =>
-  startServerProcess([...(store === 'sqlite' ? ['--store', 'sqlite', '--data-dir', dataDir, '--sync', 'full'] : ['--store', 'memory']), '--rate-limit', '100000000']);
+  startServerProcess([
+    ...(store === 'sqlite' ? ['--store', 'sqlite', '--data-dir', dataDir, '--sync', 'full'] : ['--store', 'memory']),
+    '--rate-limit', '100000000',
+    // Refused webhook deliveries are retried soon, so the restarted server catches up within the trial.
+    '--webhook-retry-initial', '10ms', '--webhook-retry-max', '100ms',
+  ]);
 
 /**
  * `sqlite` is the store under test. `memory` forgets everything at the kill: the harness's own test runs it to see
@@ -51,10 +57,12 @@ export async function runTrial(seed: number, store: TrialStore = 'sqlite'): Prom
   const prng = new Prng(seed);
   const dataDir = mkdtempSync(join(tmpdir(), `switchboard-crash-${seed}-`));
   const servers: ServerProcess[] = [];
+  const receiver = await startFlakyReceiver(prng.fork('webhooks'));
   try {
     const first = await serve(dataDir, store);
     servers.push(first);
     const ledger = new AckLedger();
+    await subscribe(restCaller(first.url), receiver);
     await setUpRouting(restCaller(first.url), ledger);
     const observer = await ServerHistory.open(first.url);
     const workload = await startWorkload(first.url, ledger, prng.fork('workload'));
@@ -80,18 +88,20 @@ export async function runTrial(seed: number, store: TrialStore = 'sqlite'): Prom
       const events = history.events.filter((event) => event.sequenceNumber <= snapshot.cutSequence);
       const evidence = { ledger, snapshot, history: events, index: new EventIndex(events), observedBeforeKill, restartedAt };
       const deadlines = checkDeadlines(evidence);
+      const caughtUp = await awaitCursor(restCaller(second.url), snapshot.cutSequence);
       return {
         seed,
         acknowledged: ledger.acknowledged,
         events: events.length,
         deadlinesChecked: deadlines.checked,
-        findings: [...checkAcknowledged(evidence), ...checkConsistency(evidence), ...deadlines.findings],
+        findings: [...checkAcknowledged(evidence), ...checkConsistency(evidence), ...deadlines.findings, ...checkWebhooks(evidence, receiver, caughtUp)],
       };
     } finally {
       await history.close();
     }
   } finally {
     await Promise.all(servers.map((server) => server.stop('SIGKILL')));
+    await receiver.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -33,15 +33,51 @@ const measure: MeasureText = (() => {
   };
 })();
 
-/** The laid-out graph of a machine; computed once per machine and page load. */
+/** A short digest of a text (FNV-1a), enough to tell one graph from another in the layout cache. */
+function digest(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return `${text.length.toString(36)}.${hash.toString(36)}`;
+}
+
+const LAYOUT_CACHE_PREFIX = 'switchboard.console.layout.';
+
+/**
+ * The laid-out graph of a machine. ELK's first layout of the job machine takes a second or two (most of it
+ * compiling ELK itself), so a layout is computed once per page load and also kept in `sessionStorage`, keyed by the
+ * graph it was made from (the machine and the measured text sizes): a reload or another page of the tab reuses it,
+ * and a changed machine misses the cache.
+ */
 function layout(model: ChartModel): Promise<ElkNode> {
   let laidOut = layouts.get(model.machineId);
-  if (laidOut === undefined) {
+  if (laidOut !== undefined) return laidOut;
+  const graph = elkGraph(model, measure);
+  const key = `${LAYOUT_CACHE_PREFIX}${model.machineId}`;
+  const version = digest(JSON.stringify(graph));
+  const cached = sessionStorage.getItem(key);
+  const hit = cached === null ? undefined : (JSON.parse(cached) as { version: string; laidOut: ElkNode });
+  if (hit?.version === version) laidOut = Promise.resolve(hit.laidOut);
+  else {
     elk ??= new ELK({ workerUrl: new URL('elk-worker.js', location.href.split('#')[0]).href });
-    laidOut = elk.layout(elkGraph(model, measure) as Parameters<typeof elk.layout>[0]) as Promise<ElkNode>;
-    layouts.set(model.machineId, laidOut);
+    laidOut = (elk.layout(graph as Parameters<typeof elk.layout>[0]) as Promise<ElkNode>).then((result) => {
+      try {
+        sessionStorage.setItem(key, JSON.stringify({ version, laidOut: result }));
+      } catch {
+        // A full storage only costs the next page a layout.
+      }
+      return result;
+    });
   }
+  layouts.set(model.machineId, laidOut);
   return laidOut;
+}
+
+/**
+ * Starts laying out every machine in the background, the job machine first, so a job, worker or offer page opened
+ * later finds its chart ready.
+ */
+export function prepareCharts(definitions: Iterable<DefinitionNode>): void {
+  for (const definition of definitions) void layout(chartModel(definition)).catch(() => undefined);
 }
 
 /** A drawn chart, whose highlighted state follows the actor. */

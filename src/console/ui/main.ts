@@ -3,6 +3,7 @@
  * view the address names (`#/queues`, `#/workers`, `#/jobs`, `#/job/<id>`, `#/worker/<id>`, `#/offer/<worker>/<id>`).
  */
 import { accessKey, ApiError, AuthRequired, getJson, setAccessKey } from './api.ts';
+import { prepareCharts } from './chart-view.ts';
 import type { MachineExport, View, ViewContext } from './context.ts';
 import { h, replace } from './dom.ts';
 import { Feed } from './feed.ts';
@@ -131,7 +132,10 @@ async function start(): Promise<void> {
     void reconnect(1);
     return;
   }
-  await show();
+  // The first view asks for its own chart first; the other machines are laid out after it, in the background.
+  const showing = show();
+  prepareCharts([...machines.values()].map((machine) => machine.definition));
+  await showing;
 }
 
 forget.addEventListener('click', () => {

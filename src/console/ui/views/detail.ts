@@ -179,6 +179,10 @@ function detailView(subjectOf: (params: readonly string[]) => Subject | undefine
       while (historyBody.rows.length > MAX_HISTORY_ROWS) historyBody.deleteRow(0);
     };
     const stops: Array<() => void> = [];
+    // The layout runs in its worker while the history and facts load.
+    const charting = machine === undefined ? undefined : drawChart(machine.definition, `State chart of the ${subject.kind} machine`);
+    // Awaited below; until then a failure must not count as unhandled.
+    charting?.catch(() => undefined);
     const refreshFacts = throttled(async () => replace(factsBox, await subject.facts()), 500);
     stops.push(() => refreshFacts.stop());
 
@@ -197,11 +201,11 @@ function detailView(subjectOf: (params: readonly string[]) => Subject | undefine
     }
     replace(factsBox, await subject.facts());
 
-    if (machine === undefined) {
+    if (charting === undefined) {
       replace(chartBox, h('p', {}, `The server lists no ${subject.kind} machine.`));
       return () => stops.forEach((stop) => stop());
     }
-    const chart = await drawChart(machine.definition, `State chart of the ${subject.kind} machine`);
+    const chart = await charting;
     replace(chartBox, chart.element);
     let state: string | undefined;
     const show = (next: string | undefined, from?: string | null) => {

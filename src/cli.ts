@@ -27,8 +27,9 @@ import { StoreError } from './store/store-error.ts';
 
 const HELP = `Usage: switchboard serve [options]
 
-Starts Switchboard: the Azure Job Router REST API (2023-11-01) under /routing/, WebSocket at /ws, GET /healthz,
-/readyz, /openapi.json and /metrics (Prometheus, admin credentials), on one port.
+Starts Switchboard: the Azure Job Router REST API (2023-11-01) under /routing/, WebSocket at /ws, the web console
+at /console/ (see docs/console.md), GET /healthz, /readyz, /openapi.json, /machines and /metrics (Prometheus, admin
+credentials), on one port.
 
 Options (each also settable by environment variable, and in a JSON config file; see docs/configuration.md):
   --config <file>       JSON file of settings, validated before start (keys: the options below in camelCase, e.g.

@@ -105,6 +105,11 @@ describe.skipIf(!HAVE_CHROMIUM)('web console in a browser', () => {
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
     const transitions = await page.locator('table.history tr.history-transition td:nth-child(4)').allTextContents();
     expect(transitions).toEqual(['queued → assigned on job.assign', 'assigned → completed on job.complete', 'completed → closed on job.close']);
+    // The offer, from the job's facts: it ended accepted, which its events tell (no live actor is left).
+    await page.locator('dl.facts a[href^="#/offer/alice/"]').click();
+    await page.waitForSelector('body[data-ready="true"][data-view="offer"]');
+    await page.waitForSelector('svg.chart .state.current[data-state="accepted"]');
+    expect(await page.locator('svg.chart .state').count()).toBe(5);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -4,45 +4,13 @@
  * a browser cannot set headers on a WebSocket.
  */
 import { accessKey, ApiError } from './api.ts';
-import { fallbackTransitions } from './transitions-fallback.ts';
+import type { Push, PushSubscriber, RouterEvent } from './stream-types.ts';
 
-/** An event of the feed, with its global sequence number. */
-export interface RouterEvent {
-  readonly sequenceNumber: number;
-  readonly id: string;
-  readonly type: string;
-  readonly subject: string;
-  readonly time: string;
-  readonly data: Readonly<Record<string, unknown>>;
-}
+export type { ActorKind, ActorState, RouterEvent, Transition, TransitionHandlers } from './stream-types.ts';
 
-export type ActorKind = 'job' | 'offer' | 'worker' | 'queue';
-
-/** An actor's state change. `from` is `null` when the actor was just created. */
-export interface Transition {
-  readonly actor: { readonly kind: ActorKind; readonly id: string };
-  readonly from: string | null;
-  readonly to: string;
-  readonly event: string;
-}
-
-/** An actor's current state, as a snapshot gives it. */
-export interface ActorState {
-  readonly kind: ActorKind;
-  readonly id: string;
-  readonly state: string;
-}
-
-/** What a transitions subscription is told: current states first (once), then changes. */
-export interface TransitionHandlers {
-  onSnapshot(actors: readonly ActorState[]): void;
-  onTransition(transition: Transition): void;
-}
-
-type Push = { type: string; subscriptionId: string } & Record<string, unknown>;
 type Answer = { id: number; ok: boolean; result?: unknown; error?: { code: string; message: string } };
 
-export class Feed {
+export class Feed implements PushSubscriber {
   readonly #socket: WebSocket;
   readonly #pending = new Map<number, { resolve(result: unknown): void; reject(error: Error): void }>();
   readonly #subscriptions = new Map<string, (push: Push) => void>();
@@ -107,27 +75,6 @@ export class Feed {
     return this.subscribe({ ...filter, ...(fromSequence === undefined ? {} : { fromSequence }) }, (push) => {
       if (push.type === 'event') onEvent(push['event'] as RouterEvent);
     });
-  }
-
-  /**
-   * The transitions of some actors: their current states first, then every change. Asks the server for exactly
-   * those (`kinds`, `ids`, `snapshot`); a server whose stream takes no such arguments refuses them, and then
-   * {@link fallbackTransitions} does the same from the plain stream and `restStates`.
-   */
-  async subscribeTransitions(
-    selection: { kinds: readonly ActorKind[]; ids: readonly string[] },
-    handlers: TransitionHandlers,
-    restStates: () => Promise<ActorState[]>,
-  ): Promise<() => void> {
-    try {
-      return await this.subscribe({ stream: 'transitions', kinds: selection.kinds, ids: selection.ids, snapshot: true }, (push) => {
-        if (push.type === 'snapshot') handlers.onSnapshot(push['actors'] as ActorState[]);
-        else if (push.type === 'transition') handlers.onTransition(push as unknown as Transition);
-      });
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.code !== 'InvalidRequest') throw error;
-      return fallbackTransitions(this, selection, handlers, restStates);
-    }
   }
 
   #receive(text: string): void {

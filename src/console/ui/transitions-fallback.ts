@@ -2,14 +2,14 @@
  * For a server whose transitions stream takes no `kinds`, `ids` or `snapshot` (it refuses them): the plain stream,
  * filtered here, with the current states read over REST. Kept apart so it can go once every server takes them.
  */
-import type { ActorKind, ActorState, Feed, Transition, TransitionHandlers } from './feed.ts';
+import type { ActorKind, ActorState, PushSubscriber, Transition, TransitionHandlers } from './stream-types.ts';
 
 /**
  * Subscribes first and holds what arrives, then reads the current states, so a change made in between is neither
  * lost nor applied twice: a held transition is applied only when it starts from the state read.
  */
 export async function fallbackTransitions(
-  feed: Feed,
+  feed: PushSubscriber,
   selection: { kinds: readonly ActorKind[]; ids: readonly string[] },
   handlers: TransitionHandlers,
   restStates: () => Promise<ActorState[]>,

@@ -2,7 +2,8 @@ import { ApiError, getJson } from '../api.ts';
 import { drawChart } from '../chart-view.ts';
 import { h, replace, route, throttled } from '../dom.ts';
 import type { View, ViewContext } from '../context.ts';
-import type { ActorKind, ActorState, RouterEvent, Transition } from '../feed.ts';
+import type { ActorKind, ActorState, RouterEvent, Transition } from '../stream-types.ts';
+import { followTransitions } from '../transitions.ts';
 
 /** Most history rows kept on a page; older ones are dropped from the top. */
 const MAX_HISTORY_ROWS = 2000;
@@ -15,6 +16,8 @@ interface Subject {
   readonly filter: Record<string, string>;
   /** Whether an event of the filtered stream is about it (offers share their worker's filter). */
   readonly concerns: (event: RouterEvent) => boolean;
+  /** The state an event of its history says it reached, for actors whose events tell it (offers). */
+  readonly stateFromEvent?: ((event: RouterEvent) => string | undefined) | undefined;
   /** Its current state read over REST (for servers whose transitions stream gives no snapshot). */
   readonly restState: () => Promise<string | undefined>;
   /** The facts shown above the chart, read again as its events arrive. */
@@ -121,6 +124,7 @@ function offerSubject(workerId: string, offerId: string): Subject {
       if (typeof event.data['jobId'] === 'string') jobId = event.data['jobId'];
       return true;
     },
+    stateFromEvent: (event) => OFFER_STATES[event.type],
     restState: async () => {
       const worker = await notFoundAsUndefined(getJson<{ offers: Array<{ offerId: string }> }>(`/routing/workers/${encodeURIComponent(workerId)}`));
       return worker?.offers.some((offer) => offer.offerId === offerId) ? 'issued' : fromEvents;
@@ -187,8 +191,18 @@ function detailView(subjectOf: (params: readonly string[]) => Subject | undefine
     stops.push(() => refreshFacts.stop());
 
     // Events first (replayed from the start of the retained history), so the facts know the offers.
+    // Until the transitions stream has said where the actor is, a state its events tell is shown (an ended offer has
+    // no live actor, so its events are all there is; their replay may also arrive after the snapshot).
+    let live = false;
+    let shown: ((state: string | undefined, from?: string | null) => void) | undefined;
+    let fromEvents: string | undefined;
     const onEvent = (event: RouterEvent) => {
       if (!subject.concerns(event)) return;
+      const reached = subject.stateFromEvent?.(event);
+      if (reached !== undefined && !live) {
+        fromEvents = reached;
+        shown?.(reached);
+      }
       addRow(historyRow({ seq: String(event.sequenceNumber), time: new Date(event.time).toLocaleTimeString(), kind: 'event', what: eventSummary(event) }));
       refreshFacts.mark();
     };
@@ -213,19 +227,30 @@ function detailView(subjectOf: (params: readonly string[]) => Subject | undefine
       chart.highlight(state, from);
       chartBox.dataset['state'] = state ?? '';
     };
+    shown = show;
+    if (fromEvents !== undefined) show(fromEvents);
     const restStates = async (): Promise<ActorState[]> => {
       const current = await subject.restState();
       return current === undefined ? [] : [{ kind: subject.kind, id: subject.id, state: current }];
     };
     stops.push(
-      await context.feed.subscribeTransitions({ kinds: [subject.kind], ids: [subject.id] }, {
+      await followTransitions(context.feed, { kinds: [subject.kind], ids: [subject.id] }, {
         onSnapshot: (actors) => {
           const ours = actors.find((actor) => actor.kind === subject.kind && actor.id === subject.id);
-          if (ours !== undefined) show(ours.state);
-          // A snapshot holds live actors; one that has ended (an answered offer) is read from its events instead.
-          else void restStates().then((states) => state === undefined && show(states[0]?.state));
+          if (ours !== undefined) {
+            live = true;
+            show(ours.state);
+          }
+          // A snapshot holds live actors; one that has ended (an answered offer) is read from REST or its events.
+          else
+            void restStates().then((states) => {
+              if (states[0] === undefined || live) return;
+              live = true;
+              show(states[0].state);
+            });
         },
         onTransition: (transition: Transition) => {
+          live = true;
           show(transition.to, transition.from);
           addRow(historyRow({ seq: '—', time: new Date().toLocaleTimeString(), kind: 'transition', what: `${transition.from ?? '(new)'} → ${transition.to} on ${transition.event}` }));
           context.announce(`${subject.title} is now ${transition.to}`);

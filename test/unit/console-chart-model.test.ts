@@ -1,4 +1,5 @@
-import ELK from 'elkjs/lib/elk.bundled.js';
+import { createRequire } from 'node:module';
+import type ElkModule from 'elkjs/lib/elk.bundled.js';
 import { createMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { exportMachine, exportMachines } from '../../src/console/machine-definitions.ts';
@@ -13,6 +14,9 @@ import {
   type DefinitionNode,
   type ElkNode,
 } from '../../src/console/ui/chart-model.ts';
+
+// elkjs is CommonJS whose declarations use `export default`; `require` gives the class under Node and Vite alike.
+const ELK = createRequire(import.meta.url)('elkjs/lib/elk.bundled.js') as typeof ElkModule.default;
 
 const definitionOf = (id: string) => exportMachines().find((machine) => machine.id === id)!.definition as unknown as DefinitionNode;
 

@@ -10,6 +10,7 @@ import { createWsGateway } from './gateway/ws/gateway.ts';
 import { applyDeclaredSubscriptions, ConfigFileError, environmentOver, readConfigFile, type ConfigFile } from './config/config-file.ts';
 import { createLogger, LOG_LEVELS, logRequest, logWebhookAttempt, logWsConnect, logWsDisconnect } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { exportMachines } from './console/machine-definitions.ts';
 import { Router } from './router.ts';
 import { backupDataDir } from './store/sqlite/backup.ts';
 import { DATABASE_FILE } from './store/sqlite/database.ts';
@@ -20,15 +21,16 @@ import type { WebhookOptions } from './webhooks/webhooks.ts';
 /**
  * The `switchboard` command. `serve` starts the server on its store (durable SQLite unless `--store memory`) and logs
  * exactly one line saying where it listens and where its data is; SIGINT and SIGTERM drain and close it (`shutDown`).
- * `backup` copies a data directory's database while it is served. Exit codes: 0 after a clean shutdown or a finished
- * backup, 1 when the server fails to listen, its store cannot be opened (the message names the `StoreError` code) or
+ * `backup` copies a data directory's database while it is served; `machines` prints the machines' definitions.
+ * Exit codes: 0 after a clean shutdown, a finished backup or a printout, 1 when the server fails to listen, its store cannot be opened (the message names the `StoreError` code) or
  * a shutdown passes `--shutdown-timeout`, 2 for a usage or configuration error.
  */
 
 const HELP = `Usage: switchboard serve [options]
 
-Starts Switchboard: the Azure Job Router REST API (2023-11-01) under /routing/, WebSocket at /ws, GET /healthz,
-/readyz, /openapi.json and /metrics (Prometheus, admin credentials), on one port.
+Starts Switchboard: the Azure Job Router REST API (2023-11-01) under /routing/, WebSocket at /ws, the web console
+at /console/ (see docs/console.md), GET /healthz, /readyz, /openapi.json, /machines and /metrics (Prometheus, admin
+credentials), on one port.
 
 Options (each also settable by environment variable, and in a JSON config file; see docs/configuration.md):
   --config <file>       JSON file of settings, validated before start (keys: the options below in camelCase, e.g.
@@ -73,6 +75,11 @@ Options (each also settable by environment variable, and in a JSON config file; 
   -h, --help            Show this help.
 
 ${WS_ENVIRONMENT_HELP}
+Usage: switchboard machines [--json]
+
+Prints every machine of the router (job, offer, worker, queue): its states, events, guards and actions. With --json,
+the machines' definitions as XState produces them (machine.toJSON()), as GET /machines serves them.
+
 Usage: switchboard backup <file> [--data-dir <dir>]
 
 Copies the sqlite database of <dir> to <file> while a server may be serving from it (SQLite's online backup: a
@@ -271,8 +278,25 @@ const OPTIONS = {
   'webhook-retry-initial': { type: 'string' },
   'webhook-retry-max': { type: 'string' },
   'webhook-timeout': { type: 'string' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** `switchboard machines`: one line per machine, or with `--json` the definitions `GET /machines` serves. */
+function printMachines(json: boolean): void {
+  const machines = exportMachines();
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ value: machines }, null, 2)}\n`);
+    return;
+  }
+  for (const machine of machines) {
+    const states = Object.keys((machine.definition['states'] as Record<string, unknown> | undefined) ?? {});
+    process.stdout.write(
+      `${machine.id}: ${states.length} states (${states.join(', ')}); events ${machine.events.join(', ')}; ` +
+        `guards ${machine.guards.join(', ') || '(none)'}; actions ${machine.actions.join(', ') || '(none)'}\n`,
+    );
+  }
+}
 
 function parseCommandLine(argv: readonly string[]) {
   try {
@@ -293,6 +317,12 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     const configPath = values.config ?? (process.env['SWITCHBOARD_CONFIG'] || undefined);
     const file = configPath === undefined ? undefined : readConfigFile(configPath);
     const env = file === undefined ? process.env : environmentOver(file, process.env);
+    if (positionals[0] === 'machines') {
+      if (positionals.length !== 1) throw new UsageError('machines takes no argument');
+      printMachines(values.json === true);
+      return 0;
+    }
+    if (values.json !== undefined) throw new UsageError('--json applies to the machines command only');
     if (positionals[0] === 'backup') {
       if (positionals.length !== 2) throw new UsageError('backup takes one argument: the file to write');
       const dataDir = (typeof values['data-dir'] === 'string' ? values['data-dir'] : env['SWITCHBOARD_DATA_DIR']) || DEFAULT_DATA_DIR;

@@ -17,6 +17,7 @@ export const errorCatalogue = {
   AccessKeyRequired: { status: 400, azureCode: 'BadRequest', retryable: false, summary: 'Worker tokens are signed with the access key, so the server must be started with one to issue them.' },
   Unauthorized: { status: 401, azureCode: 'Unauthorized', retryable: false, summary: 'The request is not authenticated, or its signature or token is not valid.' },
   Forbidden: { status: 403, azureCode: 'Forbidden', retryable: false, summary: 'The credential is valid but may not perform this operation (a worker token acting for another worker).' },
+  ConsoleLoopbackOnly: { status: 403, azureCode: 'Forbidden', retryable: false, summary: 'The web console of a server without an access key is served to loopback clients only; start the server with an access key to open it from elsewhere.' },
   NotFound: { status: 404, azureCode: 'NotFound', retryable: false, summary: 'The resource does not exist.' },
   RouteNotFound: { status: 404, azureCode: 'NotFound', retryable: false, summary: 'No operation has this method and path, or no WebSocket operation has this name.' },
   QueueInUse: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'A queue cannot be deleted while it has active jobs, is a classification fallback, or workers listen on it.' },
@@ -38,6 +39,7 @@ export const errorCatalogue = {
   SequenceBeyondHead: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'Replay was asked from a sequence number beyond the next one to be given: this router never numbered the events before it (it may run on an older backup than the client saw). Re-read current state, then subscribe from the head.' },
   StoreUnavailable: { status: 503, azureCode: 'ServiceUnavailable', retryable: true, summary: 'A commit to the store failed (disk full, I/O error, read-only file): the change was not made, and the router refuses every request until it is restarted with a working store. Nothing acknowledged is lost.' },
   ShuttingDown: { status: 503, azureCode: 'ServiceUnavailable', retryable: true, summary: 'The server is shutting down and did not process this request, which arrived after the shutdown began; requests received before it are answered first. Retry once the server is back.' },
+  ConsoleNotBuilt: { status: 503, azureCode: 'ServiceUnavailable', retryable: false, summary: "The web console's assets are not in the package (`dist/console/`); `npm run build` builds them." },
   InternalError: { status: 500, azureCode: 'InternalServerError', retryable: true, summary: 'An unexpected fault; nothing was acknowledged.' },
 } as const satisfies Record<string, { status: number; azureCode: string; retryable: boolean; summary: string }>;
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { createConsoleStatic } from '../console/console-handler.ts';
 import { RouterError } from '../errors.ts';
 import type { Router } from '../router.ts';
 import { isWellFormedAccessKey } from './auth/access-key.ts';
@@ -37,6 +38,11 @@ export interface ServerOptions {
   readonly log?: ((message: string) => void) | undefined;
   /** Told of every REST request once answered (request log, metrics). */
   readonly observe?: RestHandlerOptions['observe'];
+  /**
+   * Serves the web console at `/console/` (`/` redirects there), its data and `GET /machines`; default true. See
+   * docs/console.md.
+   */
+  readonly console?: boolean | undefined;
   /** Serves `GET /metrics` to admin credentials. */
   readonly metrics?: RestHandlerOptions['metrics'];
   /**
@@ -89,7 +95,8 @@ export function checkServerConfig(host: string, accessKey: string | undefined): 
 }
 
 /**
- * Starts the HTTP server: the REST API under `/routing/`, `GET /healthz`, and upgrades handed to `onUpgrade`.
+ * Starts the HTTP server: the REST API under `/routing/`, `GET /healthz`, the web console at `/console/`, and
+ * upgrades handed to `onUpgrade`.
  *
  * @throws ServerConfigError for a refused configuration, before anything listens
  */
@@ -108,6 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log: options.log ?? ((message) => console.error(message)),
     observe: options.observe,
     metrics: options.metrics,
+    console: options.console === false ? undefined : createConsoleStatic({ accessKey }),
   });
   const requests = new RequestTracker();
   const httpServer = createServer((request, response) => requests.handle(request, response, handler));

@@ -120,6 +120,9 @@ const noiseHeadersArb: fc.Arbitrary<Record<string, string>> = fc
 
 const METHODS = ['GET', 'PATCH', 'POST', 'DELETE', 'PUT', 'OPTIONS', 'HEAD', 'FOO'];
 
+/** Paths answered on purpose beside the operations: a probe, the console (where `/` redirects) and its machines. */
+const SERVED_BESIDE_REST: ReadonlySet<string> = new Set(['/healthz', '/', '/console', '/console/', '/machines']);
+
 /** Paths no operation has, including malformed percent-encoding. */
 const unknownRouteArb: fc.Arbitrary<Omit<HostileRequest, 'headers'>> = fc
   .record({
@@ -130,7 +133,7 @@ const unknownRouteArb: fc.Arbitrary<Omit<HostileRequest, 'headers'>> = fc
   .map(({ method, segments, routing }) => ({ method, path: `${routing ? '/routing/' : '/'}${segments.join('/')}` }))
   .filter(({ method, path }) => {
     try {
-      return path !== '/healthz' && matchRoute(method, path) === undefined;
+      return !SERVED_BESIDE_REST.has(path) && matchRoute(method, path) === undefined;
     } catch {
       return true;
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { answerConsoleData, type ConsoleStaticHandler } from '../../console/console-handler.ts';
 import { RouterError } from '../../errors.ts';
 import { invokeOperation, type Invocation, type Operation } from '../../operations/table.ts';
 import { isPlainObject } from '../../protocol/merge-patch.ts';
@@ -32,6 +33,8 @@ export interface RestHandlerOptions {
   readonly observe?: ((request: AnsweredRequest) => void) | undefined;
   /** Serves `GET /metrics` to admin credentials; without it the path is not found. */
   readonly metrics?: { render(): Promise<string> } | undefined;
+  /** Serves the web console's pages (before authentication) and its data; without it those paths are not found. */
+  readonly console?: ConsoleStaticHandler | undefined;
 }
 
 /** One answered request, as the request log and metrics see it. */
@@ -117,6 +120,7 @@ async function handle(
   const url = targetUrl(request.url ?? '/');
   const method = request.method ?? '';
   if (answerProbe(options.router, url.pathname, method, response) || answerOpenApi(url.pathname, method, response)) return;
+  if (options.console?.(request, url.pathname, response)) return;
 
   const read = await readBody(request, options.maxBodyBytes);
   if (read.kind === 'aborted') return;
@@ -144,6 +148,8 @@ async function handle(
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
     return;
   }
+
+  if (options.console && answerConsoleData(options.router, url, method, principal, response)) return;
 
   const route = matchPath(method, url.pathname);
   if (route === undefined) throw new RouterError('RouteNotFound', `no operation ${method} ${url.pathname.slice(0, 256)}`);

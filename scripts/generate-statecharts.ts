@@ -131,9 +131,15 @@ function renderChart({ machine, name }: Charted): string {
       ...node.entry.map((entry) => `entry / ${nameOf(entry)}`),
       ...node.exit.map((exit) => `exit / ${nameOf(exit)}`),
     ];
-    // Every state is declared, even one no transition mentions, so the chart shows all of them.
-    if (children.length === 0 && descriptions.length === 0) lines.push(`${indent}${id}`);
-    for (const description of descriptions) lines.push(`${indent}${id} : ${description}`);
+    // Every state is declared, even one no transition mentions, so the chart shows all of them. Mermaid takes a
+    // state's first description line as its title, so a leaf with entry or exit actions names itself first (else the
+    // box shows only `entry / …`); a composite state takes no description at all, so its actions go in a note.
+    if (children.length === 0) {
+      if (descriptions.length === 0) lines.push(`${indent}${id}`);
+      else for (const line of [node.key, ...descriptions]) lines.push(`${indent}${id} : ${line}`);
+    } else if (descriptions.length > 0) {
+      lines.push(`${indent}note left of ${id}`, ...descriptions.map((description) => `${indent}  ${description}`), `${indent}end note`);
+    }
     // The machine itself has no box to loop on: its own transitions apply in every state, so they go in a note.
     for (const transition of node === root ? [] : transitions) {
       if (transition.source !== node.id) continue;

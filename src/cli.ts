@@ -45,7 +45,10 @@ Options (each also settable by environment variable, and in a JSON config file; 
                         endpoint=http://host:port/;accesskey=<key>) or carry "Authorization: Bearer <key or worker token>".
                         Without one, only loopback clients are served.
   --store <kind>        sqlite (default): durable, in --data-dir. memory: nothing survives the process (demos,
-                        tests). Env SWITCHBOARD_STORE.
+                        tests). postgres, or a postgres://user:password@host:port/database URL: durable, in that
+                        PostgreSQL database (see --database-url). Env SWITCHBOARD_STORE.
+  --database-url <url>  The PostgreSQL database of the postgres store; setting it alone selects that store. Env
+                        SWITCHBOARD_DATABASE_URL, which is preferable for a URL holding a password.
   --data-dir <dir>      Where the sqlite store keeps switchboard.db and its write-ahead log; created if missing,
                         used by one server at a time. Env SWITCHBOARD_DATA_DIR. Default ./${DEFAULT_DATA_DIR}.
   --sync <level>        full (default): an acknowledged change survives power loss (fsync before every answer).
@@ -148,18 +151,32 @@ function logLevel(text: string): LevelWithSilent {
 }
 
 function storeConfig(text: (option: string, variable: string) => string | undefined): StoreConfig {
-  const kind = text('store', 'SWITCHBOARD_STORE') ?? 'sqlite';
+  const store = text('store', 'SWITCHBOARD_STORE');
+  const databaseUrl = text('database-url', 'SWITCHBOARD_DATABASE_URL');
+  const kind = store === undefined ? (databaseUrl === undefined ? 'sqlite' : 'postgres') : isPostgresUrl(store) ? 'postgres' : store;
   const retentionText = text('event-retention', 'SWITCHBOARD_EVENT_RETENTION');
   const eventRetention = retentionText === undefined ? undefined : positiveInteger('--event-retention', retentionText, true);
   const ageText = text('event-max-age', 'SWITCHBOARD_EVENT_MAX_AGE');
   const eventMaxAgeMs = ageText === undefined ? undefined : duration('--event-max-age', ageText);
   if (kind === 'memory') return { kind, eventRetention, eventMaxAgeMs };
-  if (kind !== 'sqlite') throw new UsageError(`--store must be sqlite or memory, got ${JSON.stringify(kind)}`);
+  if (kind === 'postgres') {
+    const url = store !== undefined && isPostgresUrl(store) ? store : databaseUrl;
+    if (url === undefined) throw new UsageError('--store postgres needs the database: --database-url or SWITCHBOARD_DATABASE_URL');
+    if (!isPostgresUrl(url)) throw new UsageError('--database-url must be a postgres:// or postgresql:// URL');
+    for (const [option, variable] of [['sync', 'SWITCHBOARD_SYNC'], ['max-db-bytes', 'SWITCHBOARD_MAX_DB_BYTES'], ['data-dir', 'SWITCHBOARD_DATA_DIR']] as const)
+      if (text(option, variable) !== undefined) throw new UsageError(`--${option} applies to the sqlite store only; the postgres store keeps its data on the server`);
+    return { kind, url, eventRetention, eventMaxAgeMs };
+  }
+  if (kind !== 'sqlite') throw new UsageError(`--store must be sqlite, memory, postgres or a postgres:// URL, got ${JSON.stringify(kind)}`);
   const sync = text('sync', 'SWITCHBOARD_SYNC') ?? 'full';
   if (sync !== 'full' && sync !== 'normal') throw new UsageError(`--sync must be full or normal, got ${JSON.stringify(sync)}`);
   const maxBytesText = text('max-db-bytes', 'SWITCHBOARD_MAX_DB_BYTES');
   const maxSizeBytes = maxBytesText === undefined ? undefined : positiveInteger('--max-db-bytes', maxBytesText);
   return { kind, dataDir: text('data-dir', 'SWITCHBOARD_DATA_DIR') ?? DEFAULT_DATA_DIR, sync, eventRetention, eventMaxAgeMs, maxSizeBytes };
+}
+
+function isPostgresUrl(text: string): boolean {
+  return /^postgres(?:ql)?:\/\//.test(text);
 }
 
 const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -263,6 +280,7 @@ const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const OPTIONS = {
   config: { type: 'string' },
   store: { type: 'string' },
+  'database-url': { type: 'string' },
   'data-dir': { type: 'string' },
   sync: { type: 'string' },
   'event-retention': { type: 'string' },

@@ -21,7 +21,9 @@ export const ConfigFileSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).optional(),
   host: z.string().min(1).optional(),
   accessKey: z.string().min(1).optional(),
-  store: z.enum(['sqlite', 'memory']).optional(),
+  /** A postgres:// URL selects the postgres store on that database, as `--store` does. */
+  store: z.union([z.enum(['sqlite', 'memory', 'postgres']), z.string().regex(/^postgres(?:ql)?:\/\//, 'sqlite, memory, postgres or a postgres:// URL')]).optional(),
+  databaseUrl: z.string().regex(/^postgres(?:ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
   /** Relative to the file's own directory, so a config file and its data can move together. */
   dataDir: z.string().min(1).optional(),
   sync: z.enum(['full', 'normal']).optional(),
@@ -49,6 +51,7 @@ const VARIABLES = {
   host: 'HOST',
   accessKey: 'SWITCHBOARD_ACCESS_KEY',
   store: 'SWITCHBOARD_STORE',
+  databaseUrl: 'SWITCHBOARD_DATABASE_URL',
   dataDir: 'SWITCHBOARD_DATA_DIR',
   sync: 'SWITCHBOARD_SYNC',
   eventRetention: 'SWITCHBOARD_EVENT_RETENTION',

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { MemoryStore } from './memory-store.ts';
+import { DEFAULT_POSTGRES_EVENT_RETENTION, PostgresStore } from './postgres-store.ts';
+import { redactedUrl } from './postgres/schema.ts';
 import { DEFAULT_SQLITE_EVENT_RETENTION, SqliteStore, type SyncLevel } from './sqlite-store.ts';
 import type { Store } from './store.ts';
 
@@ -13,14 +15,30 @@ export type StoreConfig =
       readonly eventRetention: number | undefined;
       readonly eventMaxAgeMs: number | undefined;
       readonly maxSizeBytes: number | undefined;
+    }
+  | {
+      readonly kind: 'postgres';
+      /** `postgres://user:password@host:port/database`. */
+      readonly url: string;
+      readonly eventRetention: number | undefined;
+      readonly eventMaxAgeMs: number | undefined;
     };
 
 /** The data directory of `switchboard serve` when none is given: `switchboard-data` in the working directory. */
 export const DEFAULT_DATA_DIR = 'switchboard-data';
 
-/** Opens the configured store. @throws StoreError when a durable store cannot be opened (see `SqliteStore.open`) */
+/**
+ * Opens the configured store.
+ *
+ * @throws StoreError when a durable store cannot be opened (see `SqliteStore.open`, `PostgresStore.open`)
+ */
 export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.kind === 'memory') return new MemoryStore({ eventRetention: config.eventRetention, eventMaxAgeMs: config.eventMaxAgeMs });
+  if (config.kind === 'postgres')
+    return PostgresStore.open({
+      url: config.url,
+      eventRetention: { count: config.eventRetention ?? DEFAULT_POSTGRES_EVENT_RETENTION.count, maxAgeMs: config.eventMaxAgeMs },
+    });
   return SqliteStore.open({
     dataDir: resolve(config.dataDir),
     sync: config.sync,
@@ -29,9 +47,14 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   });
 }
 
-/** How the start-up line says where state lives. */
+/** How the start-up line says where state lives: never with a database password. */
 export function describeStore(config: StoreConfig): string {
-  return config.kind === 'memory'
-    ? 'state in memory only (lost when the server stops)'
-    : `data in ${resolve(config.dataDir)} (sqlite, sync ${config.sync})`;
+  switch (config.kind) {
+    case 'memory':
+      return 'state in memory only (lost when the server stops)';
+    case 'sqlite':
+      return `data in ${resolve(config.dataDir)} (sqlite, sync ${config.sync})`;
+    case 'postgres':
+      return `data in the PostgreSQL database ${redactedUrl(config.url)}`;
+  }
 }

@@ -13,7 +13,9 @@ export type StoreErrorCode =
   /** The data directory or database cannot be written (read-only file system, permissions). */
   | 'StoreReadOnly'
   /** The store failed while writing: disk full, I/O error. */
-  | 'StoreWriteFailed';
+  | 'StoreWriteFailed'
+  /** The database server (PostgreSQL) cannot be reached, refused the credentials, or the connection to it was lost. */
+  | 'StoreUnreachable';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

@@ -4,7 +4,9 @@
  * a separate client process (`server-driver.ts`). The three configurations run interleaved, `ROUNDS` times, so that
  * the machine's drift falls on all of them alike; every figure is the median over the rounds, and a ratio is the
  * median of the per-round ratios. Prints a table and, as its last line, one JSON object. Every phase is bounded in
- * count and time (see the driver); each server is stopped however the run ends.
+ * count and time (see the driver); each server is stopped however the run ends. Where PostgreSQL is installed, a
+ * fourth configuration serves from a throwaway local cluster (fsync on, a fresh database each round) and the run
+ * prints its WebSocket rate next to SQLite's `--sync full`; elsewhere it says so and leaves it out.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServerProcess } from '../e2e/support/server-process.ts';
+import { postgresUnavailableReason, startPostgres } from '../support/postgres.ts';
 import type { DriverFigures, DriverPhase } from './server-driver.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,13 +22,18 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const UNLIMITED_RATE = '1000000000';
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 
-type ConfigName = 'memory' | 'sqliteFull' | 'sqliteNormal';
+type ConfigName = 'memory' | 'sqliteFull' | 'sqliteNormal' | 'postgres';
+
+const postgresSkipped = postgresUnavailableReason();
+if (postgresSkipped) process.stderr.write(`leaving out postgres: ${postgresSkipped}\n`);
+const cluster = postgresSkipped ? undefined : await startPostgres({ durable: true });
 
 /** How each configuration is served, and which phases run on it (REST only on memory, latency on memory and full). */
-const CONFIGS: ReadonlyArray<{ name: ConfigName; store: (dataDir: string) => string[]; phases: DriverPhase[] }> = [
+const CONFIGS: ReadonlyArray<{ name: ConfigName; store: (dataDir: string) => string[] | Promise<string[]>; phases: DriverPhase[] }> = [
   { name: 'memory', store: () => ['--store', 'memory'], phases: ['ws', 'latency', 'rest'] },
   { name: 'sqliteFull', store: (dir) => ['--store', 'sqlite', '--data-dir', dir, '--sync', 'full'], phases: ['ws', 'latency'] },
   { name: 'sqliteNormal', store: (dir) => ['--store', 'sqlite', '--data-dir', dir, '--sync', 'normal'], phases: ['ws'] },
+  ...(cluster ? [{ name: 'postgres' as const, store: async () => ['--store', await cluster.createDatabase()], phases: ['ws' as const] }] : []),
 ];
 
 /** Runs the driver process against the server and returns its last stdout line, parsed. */
@@ -49,7 +57,7 @@ function drive(httpUrl: string, phases: readonly DriverPhase[]): Promise<DriverF
 async function measure(config: (typeof CONFIGS)[number]): Promise<DriverFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
   try {
-    const server = await startServerProcess(['--rate-limit', UNLIMITED_RATE, ...config.store(dataDir)]);
+    const server = await startServerProcess(['--rate-limit', UNLIMITED_RATE, ...(await config.store(dataDir))]);
     try {
       return await drive(server.url, config.phases);
     } finally {
@@ -68,17 +76,21 @@ function median(values: readonly number[]): number {
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 const perSec = (count: number | undefined, seconds: number | undefined) => (count ?? NaN) / (seconds ?? NaN);
 
-const runs: Record<ConfigName, DriverFigures[]> = { memory: [], sqliteFull: [], sqliteNormal: [] };
-for (let r = 1; r <= ROUNDS; r++)
-  for (const config of CONFIGS) {
-    process.stderr.write(`round ${r}/${ROUNDS}: ${config.name}\n`);
-    runs[config.name].push(await measure(config));
-  }
+const runs: Record<ConfigName, DriverFigures[]> = { memory: [], sqliteFull: [], sqliteNormal: [], postgres: [] };
+try {
+  for (let r = 1; r <= ROUNDS; r++)
+    for (const config of CONFIGS) {
+      process.stderr.write(`round ${r}/${ROUNDS}: ${config.name}\n`);
+      runs[config.name].push(await measure(config));
+    }
+} finally {
+  cluster?.stop();
+}
 
 const ws = (name: ConfigName) => runs[name].map((figures) => perSec(figures.wsLifecycles, figures.wsSeconds));
 const medianOf = (name: ConfigName, pick: (figures: DriverFigures) => number | undefined) =>
   median(runs[name].map((figures) => pick(figures) ?? NaN));
-const ratioTo = (name: ConfigName) => median(ws(name).map((value, r) => value / ws('memory')[r]!));
+const ratioTo = (name: ConfigName, base: ConfigName = 'memory') => median(ws(name).map((value, r) => value / ws(base)[r]!));
 
 const result = {
   memory: {
@@ -96,6 +108,10 @@ const result = {
   sqliteFullRatio: round(ratioTo('sqliteFull'), 3),
   sqliteNormalRatio: round(ratioTo('sqliteNormal'), 3),
   p99OfferPushMsSqliteFull: round(medianOf('sqliteFull', (f) => f.p99OfferPushMs), 3),
+  ...(cluster && {
+    postgres: { wsLifecyclesPerSec: Math.round(median(ws('postgres'))) },
+    postgresToSqliteFullRatio: round(ratioTo('postgres', 'sqliteFull'), 3),
+  }),
 };
 
 const each = (values: readonly number[], digits = 0) => values.map((value) => value.toFixed(digits)).join(' / ');
@@ -109,6 +125,11 @@ const rows: Array<[string, string, string]> = [
   ['sqliteFull p50 / p99 OfferPushMs', `${result.sqliteFull.p50OfferPushMs} / ${result.sqliteFull.p99OfferPushMs}`, `p99 rounds ${each(runs.sqliteFull.map((f) => f.p99OfferPushMs ?? NaN), 3)}`],
   ['memory restLifecyclesPerSec', String(result.memory.restLifecyclesPerSec), `32 concurrent fetch loops`],
 ];
+if (result.postgres)
+  rows.push(
+    ['postgres wsLifecyclesPerSec', String(result.postgres.wsLifecyclesPerSec), `rounds ${each(ws('postgres'))}`],
+    ['postgresToSqliteFullRatio', String(result.postgresToSqliteFullRatio), 'median of per-round postgres / sqliteFull'],
+  );
 const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length), 6));
 for (const row of [['figure', 'value', 'basis'] as [string, string, string], ...rows])
   console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  '));

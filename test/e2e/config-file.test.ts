@@ -55,7 +55,7 @@ describe('switchboard serve --config', () => {
         notJson: configFile('broken.json', '{"port": 80,'),
         unknownKey: configFile('typo.json', { dataDr: 'data' }),
         wrongType: configFile('types.json', { port: '8080', ws: { heartbeatMs: -1 } }),
-        badEnum: configFile('store.json', { store: 'postgres' }),
+        badEnum: configFile('store.json', { store: 'mysql' }),
       };
       const entries = await Promise.all(
         Object.entries(cases).map(async ([name, path]) => [name, await runCli(['serve', '--port', '0', '--config', path])] as const),

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { WORKER_OPERATIONS } from '../src/gateway/auth/authorize.ts';
+import { WORKER_OPERATIONS } from '../src/auth/authorize.ts';
 import { WS_CLOSE_CODES } from '../src/gateway/ws/close-codes.ts';
 import { WS_DEFAULTS } from '../src/gateway/ws/gateway.ts';
 import {

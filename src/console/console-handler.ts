@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { RouterError } from '../errors.ts';
-import type { Principal } from '../gateway/auth/tokens.ts';
+import type { Principal } from '../auth/tokens.ts';
 import { isLoopbackAddress } from '../gateway/http/client-identity.ts';
 import { sendError, sendJson } from '../gateway/http/responses.ts';
 import type { Router } from '../router.ts';

@@ -4,12 +4,12 @@ import type { Duplex } from 'node:stream';
 import { createConsoleStatic } from '../console/console-handler.ts';
 import { RouterError } from '../errors.ts';
 import type { Router } from '../router.ts';
-import { isWellFormedAccessKey } from './auth/access-key.ts';
+import { isWellFormedAccessKey } from '../auth/access-key.ts';
 import { isLoopbackHost } from './http/client-identity.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './http/request-body.ts';
 import { createRestHandler, type RestHandlerOptions } from './http/rest-handler.ts';
 import { RequestTracker } from './http/request-tracker.ts';
-import { shuttingDown } from './shutdown.ts';
+import { shuttingDown } from './shutting-down.ts';
 import { rawErrorResponse } from './http/responses.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './rate-limit.ts';
 

@@ -3,18 +3,12 @@
  *
  * @module
  */
-import { RouterError } from '../errors.ts';
 import type { Router } from '../router.ts';
 import type { RunningServer } from './server.ts';
 import type { WsGateway } from './ws/gateway.ts';
 
 /** Default bound of {@link shutDown}, seconds. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 10;
-
-/** The refusal of a request that arrives once a shutdown has begun. */
-export function shuttingDown(): RouterError {
-  return new RouterError('ShuttingDown', 'the server is shutting down; this request was not processed');
-}
 
 /** What {@link shutDown} stops, and how long it may take. */
 export interface ShutdownTargets {

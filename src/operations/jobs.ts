@@ -16,6 +16,7 @@ import { classifyJob, reclassifyOnUpdate } from '../policy/classification.ts';
 import { enqueue, queuedEvent, route, withdraw } from '../policy/routing.ts';
 import { enterPendingSchedule, waitingForActivation } from '../policy/scheduling.ts';
 import { armSelectorExpiry, stampSelector } from '../policy/selector-expiry.ts';
+import { cancelNow, releaseAssignment } from '../policy/cancellation.ts';
 import type { UpsertResult } from './admin.ts';
 import { paginate, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
@@ -186,33 +187,6 @@ export function cancelJob(engine: Engine, jobId: string, options: CancelJobOptio
     cancelNow(engine, jobId, options);
     return {};
   });
-}
-
-/**
- * Cancels a job inside a command that already checked the job may be cancelled: by `cancelJob`, and by an exception
- * rule's `cancel` action.
- */
-export function cancelNow(engine: Engine, jobId: string, options: CancelJobOptions): void {
-  const at = engine.now();
-  const record = engine.job(jobId)!;
-  withdraw(engine, record, at);
-  releaseAssignment(engine, record, at);
-  const after = engine.sendJob(jobId, { type: 'job.cancel', at, note: options.note, dispositionCode: options.dispositionCode });
-  for (const prefix of ['schedule', 'close']) engine.deadlines.cancel(`${prefix}:${jobId}`);
-  engine.emit(
-    engine.events.job('RouterJobCancelled', after.context.job, {
-      note: options.note,
-      dispositionCode: after.context.job.dispositionCode,
-    }),
-  );
-}
-
-/** Frees the worker capacity an assignment holds. */
-function releaseAssignment(engine: Engine, record: JobRecord, at: number): void {
-  const assignmentId = record.context.assignmentId;
-  const workerId = assignmentId === undefined ? undefined : record.context.job.assignments[assignmentId]?.workerId;
-  if (assignmentId === undefined || workerId === undefined || !engine.workers.has(workerId)) return;
-  engine.sendWorker(workerId, { type: 'worker.release', assignmentId, at });
 }
 
 /** Finds the job and checks the assignment is the one in force. */

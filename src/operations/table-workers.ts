@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RouterError } from '../errors.ts';
-import { issueWorkerToken } from '../gateway/auth/tokens.ts';
+import { issueWorkerToken } from '../auth/tokens.ts';
 import {
   AcceptJobOfferResultSchema,
   DeclineJobOfferOptionsSchema,

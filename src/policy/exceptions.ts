@@ -7,7 +7,7 @@
 import type { Engine } from '../engine/engine.ts';
 import type { ExceptionAction, ExceptionPolicy, ExceptionRule } from '../protocol/exception-policy.schemas.ts';
 import type { RouterJobStatus } from '../protocol/job.schemas.ts';
-import { cancelNow } from '../operations/jobs.ts';
+import { cancelNow } from './cancellation.ts';
 import { classifyJob, mayClassify } from './classification.ts';
 import { policyState, updatePolicyState, type QueueVisit } from './job-policy-state.ts';
 import { enqueue, withdraw } from './routing.ts';

@@ -1,5 +1,3 @@
-import type { Engine } from '../engine/engine.ts';
-
 /**
  * What the policy engine remembers about a job between commands. It is kept on the job's record (not in the job
  * machine, whose context is the wire resource) so that it is committed and restored with the job.
@@ -29,12 +27,21 @@ export interface QueueVisit {
   readonly fired: readonly string[];
 }
 
+/**
+ * What the policy functions below need of the engine: its job records and the setter for their policy state.
+ * Written as a shape rather than importing `Engine`, so this module stays a leaf the engine's records can import.
+ */
+export interface PolicyStateHolder {
+  job(jobId: string): { readonly policy?: JobPolicyState | undefined } | undefined;
+  setPolicyState(jobId: string, policy: JobPolicyState): void;
+}
+
 /** The policy state of a job (empty for a job the policy engine never touched). */
-export function policyState(engine: Engine, jobId: string): JobPolicyState {
+export function policyState(engine: PolicyStateHolder, jobId: string): JobPolicyState {
   return engine.job(jobId)?.policy ?? {};
 }
 
 /** Merges `changes` into the policy state of a job. */
-export function updatePolicyState(engine: Engine, jobId: string, changes: Partial<JobPolicyState>): void {
+export function updatePolicyState(engine: PolicyStateHolder, jobId: string, changes: Partial<JobPolicyState>): void {
   engine.setPolicyState(jobId, { ...policyState(engine, jobId), ...changes });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/gateway/auth/hmac.ts';
+import { signRequest } from '../../src/auth/hmac.ts';
 import type { RouterWorker } from '../../src/protocol/worker.schemas.ts';
 import { call, restClient, urlOf, type Reply, type RestClient } from './support/rest-client.ts';
 import { startServerProcess, type ServerProcess } from './support/server-process.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, WORKER_OPERATIONS } from '../../src/gateway/auth/authorize.ts';
-import { issueWorkerToken, verifyBearer, type Principal } from '../../src/gateway/auth/tokens.ts';
+import { authorize, WORKER_OPERATIONS } from '../../src/auth/authorize.ts';
+import { issueWorkerToken, verifyBearer, type Principal } from '../../src/auth/tokens.ts';
 
 const KEY = Buffer.from('switchboard test access key, 32b').toString('base64');
 const NOW = Date.parse('2024-05-06T07:08:09.000Z');

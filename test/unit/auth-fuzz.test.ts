@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signRequest, verifyHmacRequest, type RequestHeaders } from '../../src/gateway/auth/hmac.ts';
-import { issueWorkerToken, verifyBearer } from '../../src/gateway/auth/tokens.ts';
+import { signRequest, verifyHmacRequest, type RequestHeaders } from '../../src/auth/hmac.ts';
+import { issueWorkerToken, verifyBearer } from '../../src/auth/tokens.ts';
 
 const KEY = Buffer.from('switchboard test access key, 32b').toString('base64');
 const NOW = Date.parse('2024-05-06T07:08:09.000Z');

@@ -8,8 +8,8 @@ import {
   verifyHmacRequest,
   type RequestHeaders,
   type VerifyHmacRequestInput,
-} from '../../src/gateway/auth/hmac.ts';
-import { isWellFormedAccessKey } from '../../src/gateway/auth/access-key.ts';
+} from '../../src/auth/hmac.ts';
+import { isWellFormedAccessKey } from '../../src/auth/access-key.ts';
 
 const KEY = Buffer.from('switchboard test access key, 32b').toString('base64');
 const OTHER_KEY = Buffer.from('another access key of 32 bytes!!').toString('base64');

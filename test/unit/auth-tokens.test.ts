@@ -5,7 +5,7 @@ import {
   issueWorkerToken,
   readBearerToken,
   verifyBearer,
-} from '../../src/gateway/auth/tokens.ts';
+} from '../../src/auth/tokens.ts';
 
 const KEY = Buffer.from('switchboard test access key, 32b').toString('base64');
 const OTHER_KEY = Buffer.from('another access key of 32 bytes!!').toString('base64');

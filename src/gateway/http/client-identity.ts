@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import { verifyHmacRequest } from '../auth/hmac.ts';
-import { readBearerToken, verifyBearer, type Principal } from '../auth/tokens.ts';
+import { verifyHmacRequest } from '../../auth/hmac.ts';
+import { readBearerToken, verifyBearer, type Principal } from '../../auth/tokens.ts';
 
 /** True for an address in 127.0.0.0/8 or `::1`, also in IPv4-mapped form (`::ffff:127.0.0.1`). */
 export function isLoopbackAddress(address: string | undefined): boolean {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { shuttingDown } from '../shutdown.ts';
+import { shuttingDown } from '../shutting-down.ts';
 import { sendErrorThenClose } from './responses.ts';
 
 /**

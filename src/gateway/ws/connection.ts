@@ -1,5 +1,5 @@
 import { WebSocket, type RawData } from 'ws';
-import type { Principal } from '../auth/tokens.ts';
+import type { Principal } from '../../auth/tokens.ts';
 import { THROTTLED_IN_A_ROW_BEFORE_CLOSE } from '../rate-limit.ts';
 import { WS_CLOSE_CODES } from './close-codes.ts';
 import type { WsAnswer, WsPush } from './messages.schemas.ts';

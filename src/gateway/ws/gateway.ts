@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData } from 'ws';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Router } from '../../router.ts';
-import type { Principal } from '../auth/tokens.ts';
+import type { Principal } from '../../auth/tokens.ts';
 import { clientRequestIdOf } from '../http/client-identity.ts';
 import { rateKey, type RateLimiter } from '../rate-limit.ts';
 import { CLOSE_GRACE_MS, Connection, type ConnectionClose } from './connection.ts';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { readBearerToken, verifyBearer, type Principal } from '../auth/tokens.ts';
+import { readBearerToken, verifyBearer, type Principal } from '../../auth/tokens.ts';
 import { isLoopbackAddress } from '../http/client-identity.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { signRequest } from '../../../src/gateway/auth/hmac.ts';
+import { signRequest } from '../../../src/auth/hmac.ts';
 
 export const API_VERSION = '2023-11-01';
 

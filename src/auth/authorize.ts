@@ -1,4 +1,4 @@
-import { RouterError } from '../../errors.ts';
+import { RouterError } from '../errors.ts';
 import type { Principal } from './tokens.ts';
 
 /**

@@ -253,7 +253,7 @@ export class Router {
 /** Rebuilds the engine from stored documents: resources, supervisors and their dispatch order, actors, deadlines. */
 function restore(engine: Engine, webhooks: Webhooks, stored: StoredState): void {
   const each = <K extends DocumentKind>(kind: K, visit: (id: string, record: DecodedDocuments[K]) => void) => {
-    for (const [id, doc] of stored.documents(kind)) visit(id, decodeDocument(kind, id, doc));
+    for (const [id, doc] of stored.documents(kind)) visit(id, decodeDocument(kind, id, doc, stored.freshDocuments));
   };
   each('distributionPolicy', (id, doc) => engine.distributionPolicies.set(id, doc as StoredResource<DistributionPolicy>));
   each('exceptionPolicy', (id, doc) => engine.exceptionPolicies.set(id, doc as StoredResource<ExceptionPolicy>));

@@ -1,5 +1,5 @@
 import { configured, type WorkerContext } from '../../machines/worker.machine.ts';
-import type { JobContext } from '../../machines/job.machine.ts';
+import type { JobContext, JobData } from '../../machines/job.machine.ts';
 import type { RouterJobStatus } from '../protocol/job.schemas.ts';
 import type { JobPolicyState } from '../policy/job-policy-state.ts';
 import type { DocumentKind, StoredDocument } from '../store/store.ts';
@@ -88,12 +88,15 @@ export function encodeResource(stored: StoredResource<unknown>): StoredDocument 
 }
 
 /**
- * Reads a stored document back into the record the engine holds.
+ * Reads a stored document back into the record the engine holds. With `fresh` (the document is the caller's own, as
+ * one parsed from text is), a job's empty collections and default matching mode are replaced in place by shared
+ * frozen values equal to them: a million restored jobs then hold six fewer objects each, which is both less heap
+ * and less for the garbage collector to copy while they are read.
  *
  * @throws StoreError `StoreSchemaTooNew` for a document written by a newer version, `StoreCorrupt` for one that does
  *   not have the shape of its kind
  */
-export function decodeDocument<K extends DocumentKind>(kind: K, id: string, stored: StoredDocument): DecodedDocuments[K] {
+export function decodeDocument<K extends DocumentKind>(kind: K, id: string, stored: StoredDocument, fresh = false): DecodedDocuments[K] {
   const doc = upgraded(kind, id, stored);
   if (typeof doc['etag'] !== 'string' || typeof doc['lastModified'] !== 'number') throw corrupt(kind, id, 'no etag or lastModified');
   switch (kind) {
@@ -101,6 +104,7 @@ export function decodeDocument<K extends DocumentKind>(kind: K, id: string, stor
       const job = doc as unknown as JobDocument;
       if (typeof job.status !== 'string' || !isObject(job.context) || !isObject(job.context.job) || typeof job.enqueueSeq !== 'number')
         throw corrupt(kind, id, 'not a job record');
+      if (fresh) shareDefaults(job.context.job);
       return decodeJob(job) as DecodedDocuments[K];
     }
     case 'worker': {
@@ -138,6 +142,42 @@ function decodeJob(doc: JobDocument): JobRecord {
     etag: doc.etag,
     lastModified: doc.lastModified,
   };
+}
+
+const EMPTY_RECORD: Readonly<Record<string, never>> = Object.freeze({});
+const EMPTY_LIST: readonly never[] = Object.freeze([]);
+const QUEUE_AND_MATCH: Readonly<JobData['matchingMode']> = Object.freeze({ kind: 'queueAndMatch' });
+
+/**
+ * Replaces what most jobs hold empty (labels, tags, notes, selectors, assignments) and the default matching mode by
+ * shared frozen values. Jobs are never changed in place (the job machine builds new objects), so sharing is safe.
+ */
+function shareDefaults(job: JobData): void {
+  const shared = job as { -readonly [K in keyof JobData]: unknown };
+  if (isEmptyRecord(job.labels)) shared.labels = EMPTY_RECORD;
+  if (isEmptyRecord(job.tags)) shared.tags = EMPTY_RECORD;
+  if (isEmptyRecord(job.assignments)) shared.assignments = EMPTY_RECORD;
+  if (isEmptyList(job.notes)) shared.notes = EMPTY_LIST;
+  if (isEmptyList(job.requestedWorkerSelectors)) shared.requestedWorkerSelectors = EMPTY_LIST;
+  if (isEmptyList(job.attachedWorkerSelectors)) shared.attachedWorkerSelectors = EMPTY_LIST;
+  const mode = job.matchingMode as unknown;
+  if (isObject(mode) && mode['kind'] === 'queueAndMatch' && hasOneKey(mode)) shared.matchingMode = QUEUE_AND_MATCH;
+}
+
+function isEmptyRecord(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  for (const _ in value) return false;
+  return true;
+}
+
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
+}
+
+function hasOneKey(value: Record<string, unknown>): boolean {
+  let keys = 0;
+  for (const _ in value) keys++;
+  return keys === 1;
 }
 
 function upgraded(kind: DocumentKind, id: string, doc: StoredDocument): Record<string, unknown> {

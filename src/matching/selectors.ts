@@ -58,8 +58,9 @@ export function satisfiesAll(selectors: readonly SelectorView[], labels: Labels)
 export function selectorSignature(channelId: string, selectors: readonly SelectorView[]): string {
   const channel = JSON.stringify(channelId);
   if (selectors.length === 0) return channel;
-  // A value is never null (RouterValue), so null safely stands for "no value".
-  const parts = selectors.map((s) => JSON.stringify([s.key, s.labelOperator, s.value ?? null])).sort();
+  // The common case, taken without the intermediate array and sort: a restart computes this for every queued job.
+  if (selectors.length === 1) return `${channel}\n${selectorPart(selectors[0]!)}`;
+  const parts = selectors.map(selectorPart).sort();
   let signature = channel;
   let previous: string | undefined;
   for (const part of parts) {
@@ -67,4 +68,9 @@ export function selectorSignature(channelId: string, selectors: readonly Selecto
     previous = part;
   }
   return signature;
+}
+
+function selectorPart(selector: SelectorView): string {
+  // A value is never null (RouterValue), so null safely stands for "no value".
+  return JSON.stringify([selector.key, selector.labelOperator, selector.value ?? null]);
 }

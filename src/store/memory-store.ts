@@ -50,6 +50,7 @@ export class MemoryStore implements Store {
         }
       },
       lastSequenceNumber: this.#lastSequenceNumber,
+      freshDocuments: json,
     };
   }
 

@@ -149,6 +149,7 @@ export class SqliteStore implements Store {
         }
       },
       lastSequenceNumber: this.#lastSequenceNumber,
+      freshDocuments: true,
     };
   }
 

@@ -46,6 +46,11 @@ export interface StoredState {
   documents(kind: DocumentKind): Iterable<readonly [id: string, doc: StoredDocument]>;
   /** The number of the newest event ever committed (0 for none), even if retention has since dropped it. */
   readonly lastSequenceNumber: number;
+  /**
+   * Whether every document is a new object made by this read (parsed from stored text), which the reader may then
+   * change; `false` when the store hands out what it keeps by reference.
+   */
+  readonly freshDocuments: boolean;
 }
 
 /** How long events are kept for replay. An event is dropped once either limit is passed. */

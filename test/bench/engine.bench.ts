@@ -184,7 +184,7 @@ async function main(): Promise<void> {
     figures['restartSecondsAt1M'] = Number(restart.restartSeconds.toFixed(2));
     figures['restartSecondsAt1MEach'] = restart.restartSecondsEach.map((seconds) => seconds.toFixed(1)).join(' / ');
     figures['heapBytesPerQueuedJobAfterRestart'] = Math.round(restart.heapBytesPerQueuedJobAfterRestart);
-    figures['restartBuildSeconds'] = Number(restart.buildSeconds.toFixed(1));
+    if (restart.buildSeconds !== undefined) figures['restartBuildSeconds'] = Number(restart.buildSeconds.toFixed(1));
   }
   console.table(figures);
   console.log(JSON.stringify(figures));

@@ -4,7 +4,7 @@
  * heap it then holds per queued job.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,8 +26,8 @@ export interface RestartFigures {
   readonly restartSeconds: number;
   readonly restartSecondsEach: readonly number[];
   readonly heapBytesPerQueuedJobAfterRestart: number;
-  /** How long building the state took, for the reader's sense of scale; not a target. */
-  readonly buildSeconds: number;
+  /** How long building the state took, for the reader's sense of scale; not a target. Absent when reused. */
+  readonly buildSeconds?: number;
 }
 
 /**
@@ -51,41 +51,55 @@ async function inParallel(count: number, command: (i: number) => Promise<unknown
   }
 }
 
+/**
+ * `RESTART_BENCH_DATA_DIR=<dir>` keeps the built data directory there instead of a temporary one, and reuses it when
+ * it already holds a store, so restarts can be measured again without building a million jobs each time.
+ */
 export async function restartFigures(jobs: number, workers: number): Promise<RestartFigures> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-restart-bench-'));
+  const keptDir = process.env['RESTART_BENCH_DATA_DIR'];
+  const dataDir = keptDir ?? mkdtempSync(join(tmpdir(), 'switchboard-restart-bench-'));
   try {
-    const builtFrom = performance.now();
-    const router = await Router.open({ store: await SqliteStore.open({ dataDir, sync: 'normal' }), newId });
-    await setUpQueues(router, QUEUES);
-    // Jobs wait: they ask for a skill no worker has, one of 1,000 selector sets, as in the heap figure.
-    await inParallel(jobs, (j) =>
-      router.upsertJob(`wait${j}`, {
-        queueId: `q${j % QUEUES}`,
-        channelId: 'chat',
-        priority: j % 5,
-        requestedWorkerSelectors: [{ key: 'skill', labelOperator: 'equal', value: `s${j % 1000}` }],
-      }),
-    );
-    await inParallel(workers, (w) =>
-      router.upsertWorker(`w${w}`, {
-        queues: [`q${w % QUEUES}`],
-        capacity: 100,
-        channels: [{ channelId: 'chat', capacityCostPerJob: 25 }],
-        labels: { language: w % 2 === 0 ? 'en' : 'fr', level: w % 10 },
-        availableForOffers: true,
-      }),
-    );
-    await router.close();
-    const buildSeconds = (performance.now() - builtFrom) / 1000;
+    let buildSeconds: number | undefined;
+    if (keptDir === undefined || !existsSync(join(keptDir, 'switchboard.db'))) {
+      mkdirSync(dataDir, { recursive: true });
+      buildSeconds = await build(dataDir, jobs, workers);
+    }
     const restarts: Array<{ seconds: number; heapBytesPerQueuedJob: number }> = [];
     for (let round = 0; round < RESTART_ROUNDS; round++) restarts.push(await openInFreshProcess(dataDir, jobs));
     return {
       restartSeconds: median(restarts.map((restart) => restart.seconds)),
       restartSecondsEach: restarts.map((restart) => restart.seconds),
       heapBytesPerQueuedJobAfterRestart: median(restarts.map((restart) => restart.heapBytesPerQueuedJob)),
-      buildSeconds,
+      ...(buildSeconds === undefined ? {} : { buildSeconds }),
     };
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (keptDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Builds the state to restart from; returns the seconds that took. */
+async function build(dataDir: string, jobs: number, workers: number): Promise<number> {
+  const builtFrom = performance.now();
+  const router = await Router.open({ store: await SqliteStore.open({ dataDir, sync: 'normal' }), newId });
+  await setUpQueues(router, QUEUES);
+  // Jobs wait: they ask for a skill no worker has, one of 1,000 selector sets, as in the heap figure.
+  await inParallel(jobs, (j) =>
+    router.upsertJob(`wait${j}`, {
+      queueId: `q${j % QUEUES}`,
+      channelId: 'chat',
+      priority: j % 5,
+      requestedWorkerSelectors: [{ key: 'skill', labelOperator: 'equal', value: `s${j % 1000}` }],
+    }),
+  );
+  await inParallel(workers, (w) =>
+    router.upsertWorker(`w${w}`, {
+      queues: [`q${w % QUEUES}`],
+      capacity: 100,
+      channels: [{ channelId: 'chat', capacityCostPerJob: 25 }],
+      labels: { language: w % 2 === 0 ? 'en' : 'fr', level: w % 10 },
+      availableForOffers: true,
+    }),
+  );
+  await router.close();
+  return (performance.now() - builtFrom) / 1000;
 }

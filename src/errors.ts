@@ -35,6 +35,7 @@ export const errorCatalogue = {
   UnsupportedMediaType: { status: 415, azureCode: 'UnsupportedMediaType', retryable: false, summary: 'An upsert body must be `application/merge-patch+json` or `application/json`.' },
   HeadersTooLarge: { status: 431, azureCode: 'RequestHeaderFieldsTooLarge', retryable: false, summary: 'The request headers exceed the limit of 16 KiB in total.' },
   ThrottleLimitExceeded: { status: 429, azureCode: 'TooManyRequests', retryable: true, summary: 'The client exceeded its request rate; retry after the `Retry-After` delay.' },
+  TooManySubscriptionIds: { status: 400, azureCode: 'BadRequest', retryable: false, summary: 'A transitions subscription names more than 1000 actor ids in `ids`; split them over several subscriptions, or filter by `kinds` instead.' },
   EventsNoLongerAvailable: { status: 410, azureCode: 'Gone', retryable: false, summary: 'Replay was asked from a sequence number older than the retained event history.' },
   SequenceBeyondHead: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'Replay was asked from a sequence number beyond the next one to be given: this router never numbered the events before it (it may run on an older backup than the client saw). Re-read current state, then subscribe from the head.' },
   StoreUnavailable: { status: 503, azureCode: 'ServiceUnavailable', retryable: true, summary: 'A commit to the store failed (disk full, I/O error, read-only file): the change was not made, and the router refuses every request until it is restarted with a working store. Nothing acknowledged is lost.' },
@@ -78,10 +79,24 @@ export class RouterError extends Error {
   }
 }
 
-/** Turns a zod failure into `InvalidRequest` naming the first offending field. */
+/**
+ * Turns a zod failure into a refusal naming the first offending field: `InvalidRequest`, or the catalogue code a
+ * custom issue carries in `params.code` (see `withCode`).
+ */
 export function invalidRequestFrom(error: z.ZodError, prefix = ''): RouterError {
   const issue = error.issues[0];
   const path = issue ? issue.path.map(String).join('.') : '';
   const target = [prefix, path].filter(Boolean).join('.');
-  return new RouterError('InvalidRequest', issue ? `${target || 'body'}: ${issue.message}` : 'invalid request', target || undefined);
+  const code = issue?.code === 'custom' ? codeOf(issue.params) : undefined;
+  return new RouterError(code ?? 'InvalidRequest', issue ? `${target || 'body'}: ${issue.message}` : 'invalid request', target || undefined);
+}
+
+/** The parameters of a custom zod issue that `invalidRequestFrom` refuses with `code` instead of `InvalidRequest`. */
+export function withCode(code: ErrorCode): { readonly code: ErrorCode } {
+  return { code };
+}
+
+function codeOf(params: unknown): ErrorCode | undefined {
+  const code = (params as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && Object.hasOwn(errorCatalogue, code) ? (code as ErrorCode) : undefined;
 }

@@ -1,5 +1,3 @@
-import { createActor } from 'xstate';
-import { queueMachine } from '../machines/queue.machine.ts';
 import type { Clock } from './engine/clock.ts';
 import { decodeDocument, type DecodedDocuments } from './engine/document-codec.ts';
 import { Engine, type JobRecord, type StoredResource, type WorkerRecord } from './engine/engine.ts';
@@ -259,7 +257,7 @@ function restore(engine: Engine, webhooks: Webhooks, stored: StoredState): void 
   each('exceptionPolicy', (id, doc) => engine.exceptionPolicies.set(id, doc as StoredResource<ExceptionPolicy>));
   each('queue', (id, doc) => {
     engine.queues.set(id, doc as StoredResource<RouterQueue>);
-    engine.supervisors.set(id, createActor(queueMachine, { input: { queueId: id } }).start());
+    engine.startQueue(id, false);
   });
   each('classificationPolicy', (id, doc) => engine.classificationPolicies.set(id, doc as StoredResource<ClassificationPolicy>));
   const queued: JobRecord[] = [];

@@ -6,6 +6,7 @@
 export { SwitchboardClient, type CloseInfo, type ConnectOptions } from './switchboard-client.ts';
 export { SwitchboardError, type SwitchboardErrorCode } from './switchboard-error.ts';
 export type {
+  ActorState,
   AttachWorkerOptions,
   CallArgs,
   CallResult,
@@ -15,4 +16,5 @@ export type {
   OfferEvent,
   Subscription,
   Transition,
+  TransitionFilter,
 } from './types.ts';

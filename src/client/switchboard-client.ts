@@ -3,6 +3,7 @@ import type { GatewayArgs, GatewayResult, WsAnswer, WsPush } from '../gateway/ws
 import type { OperationName } from '../operations/table.ts';
 import { SwitchboardError } from './switchboard-error.ts';
 import type {
+  ActorState,
   AttachWorkerOptions,
   CallArgs,
   CallResult,
@@ -11,6 +12,7 @@ import type {
   OfferEvent,
   Subscription,
   Transition,
+  TransitionFilter,
 } from './types.ts';
 
 /** Options of {@link SwitchboardClient.connect}. */
@@ -121,10 +123,21 @@ export class SwitchboardClient {
     });
   }
 
-  /** Subscribes to every actor state change (job, offer, worker, queue), for live state-chart views. */
-  async subscribeTransitions(onTransition: (transition: Transition) => void): Promise<Subscription> {
-    return this.#subscribe({ stream: 'transitions' }, (push) => {
+  /**
+   * Subscribes to actor state changes (job, offer, worker, queue), for live state-chart views: of every actor, or of
+   * the `kinds` and `ids` in `filter`. With `filter.snapshot`, `onSnapshot` first receives the current states of
+   * those actors, and the changes that follow start exactly from them.
+   *
+   * @throws SwitchboardError `TooManySubscriptionIds` for more than 1000 ids, `InvalidRequest` for other bad filters
+   */
+  async subscribeTransitions(
+    onTransition: (transition: Transition) => void,
+    filter: TransitionFilter = {},
+    onSnapshot?: (actors: readonly ActorState[]) => void,
+  ): Promise<Subscription> {
+    return this.#subscribe({ ...filter, stream: 'transitions' }, (push) => {
       if (push.type === 'transition') onTransition({ actor: push.actor, from: push.from, to: push.to, event: push.event });
+      else if (push.type === 'snapshot') onSnapshot?.(push.actors);
     });
   }
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { GatewayArgs, OfferPush, TransitionPush } from '../gateway/ws/messages.schemas.ts';
+import type { GatewayArgs, OfferPush, TransitionPush, TransitionSnapshotPush } from '../gateway/ws/messages.schemas.ts';
 import type { OperationArgs, OperationName, OperationResult } from '../operations/table.ts';
 import type { RouterEvent } from '../protocol/events.schemas.ts';
 import type { writableSchemas } from '../protocol/resources.ts';
@@ -33,7 +33,10 @@ export type CallArgs<N extends OperationName> = [UpsertedResource<N>] extends [n
 export type CallResult<N extends OperationName> = OperationResult<N>;
 
 /** Filters of an events subscription; every present filter must match. */
-export type EventFilter = Omit<GatewayArgs<'subscribe'>, 'stream'>;
+export type EventFilter = Pick<GatewayArgs<'subscribe'>, 'types' | 'jobId' | 'workerId' | 'queueId' | 'fromSequence'>;
+
+/** Which actors a transitions subscription follows (`kinds`, at most 1000 `ids`) and whether a snapshot opens it. */
+export type TransitionFilter = Pick<GatewayArgs<'subscribe'>, 'kinds' | 'ids' | 'snapshot'>;
 
 /** A subscription on the connection. */
 export interface Subscription {
@@ -44,6 +47,9 @@ export interface Subscription {
 
 /** One actor state change, as pushed on the transitions stream. */
 export type Transition = Omit<TransitionPush, 'type' | 'subscriptionId'>;
+
+/** One actor's state in a transitions snapshot. */
+export type ActorState = TransitionSnapshotPush['actors'][number];
 
 /** An offer event pushed to an attached worker: issued, revoked or expired. */
 export type OfferEvent = OfferPush['event'];

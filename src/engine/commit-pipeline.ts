@@ -8,9 +8,20 @@ export function storeUnavailable(failure: Error): RouterError {
   return new RouterError('StoreUnavailable', `the store failed to commit (${failure.message}); nothing unacknowledged was kept, and the router serves nothing until it is restarted`);
 }
 
+/** The kinds of actor whose state changes are streamed. */
+export const ACTOR_KINDS = ['job', 'offer', 'worker', 'queue'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+/** One actor's current state, as a transitions snapshot lists it. */
+export interface ActorState {
+  readonly kind: ActorKind;
+  readonly id: string;
+  readonly state: string;
+}
+
 /** A state change of one actor, for live state-chart views. */
 export interface Transition {
-  readonly actor: { readonly kind: 'job' | 'offer' | 'worker' | 'queue'; readonly id: string };
+  readonly actor: { readonly kind: ActorKind; readonly id: string };
   /** `null` when the actor was just created. */
   readonly from: string | null;
   readonly to: string;
@@ -43,9 +54,12 @@ export class CommitPipeline {
   readonly #dirty = new Map<string, { kind: DocumentKind; id: string }>();
   readonly #deleted = new Map<string, { kind: DocumentKind; id: string }>();
   #events: PendingEvent[] = [];
-  readonly #transitionListeners = new Set<TransitionListener>();
+  /** Each listener with the number of the first recorded transition it is owed. */
+  readonly #transitionListeners = new Map<TransitionListener, number>();
   readonly #commitListeners = new Set<CommitListener>();
   #transitions: Transition[] = [];
+  /** How many transitions were ever recorded: the number the next one gets. */
+  #recorded = 0;
   #batch: Promise<void> | undefined;
   #committing: Promise<void> = Promise.resolve();
   #failure: Error | undefined;
@@ -82,9 +96,13 @@ export class CommitPipeline {
   /**
    * Every state change of job, offer, worker and queue actors, delivered after the commit that holds it. Nothing is
    * recorded while nobody listens (DESIGN rule 6: inspection costs only while someone watches).
+   *
+   * A listener receives only the changes recorded after it was added, even those of a batch already under way: the
+   * state it reads right when adding itself already holds the earlier ones, so a snapshot taken in the same
+   * synchronous step is followed by exactly the changes it does not show.
    */
   onTransition(listener: TransitionListener): () => void {
-    this.#transitionListeners.add(listener);
+    this.#transitionListeners.set(listener, this.#recorded);
     return () => this.#transitionListeners.delete(listener);
   }
 
@@ -97,6 +115,7 @@ export class CommitPipeline {
   recordTransition(kind: Transition['actor']['kind'], id: string, from: string | null, to: string, event: string): void {
     if (this.#transitionListeners.size === 0 || from === to) return;
     this.#transitions.push({ actor: { kind, id }, from, to, event });
+    this.#recorded += 1;
   }
 
   /** Settles when everything recorded so far is committed. Commands of the same tick share one batch. */
@@ -142,7 +161,10 @@ export class CommitPipeline {
     report();
     this.#log.publish(events);
     const transitions = this.#transitions;
+    const first = this.#recorded - transitions.length;
     this.#transitions = [];
-    for (const transition of transitions) for (const listener of this.#transitionListeners) listener(transition);
+    transitions.forEach((transition, index) => {
+      for (const [listener, owedFrom] of this.#transitionListeners) if (first + index >= owedFrom) listener(transition);
+    });
   }
 }

@@ -28,7 +28,15 @@ import { EventLog } from './event-log.ts';
 import { OrderedIdMap } from './ordered-ids.ts';
 import { WaitEstimator } from './wait-estimator.ts';
 import { WorkerPools } from './worker-pools.ts';
-import { CommitPipeline, storeUnavailable, type CommitListener, type TransitionListener } from './commit-pipeline.ts';
+import {
+  ACTOR_KINDS,
+  CommitPipeline,
+  storeUnavailable,
+  type ActorKind,
+  type ActorState,
+  type CommitListener,
+  type TransitionListener,
+} from './commit-pipeline.ts';
 import { toIso } from '../time.ts';
 import type { JobRecord, StoredResource, Versioned, WorkerRecord } from './records.ts';
 
@@ -252,6 +260,35 @@ export class Engine {
   /** Every actor's state change, after the commit that holds it (see `CommitPipeline.onTransition`). */
   onTransition(listener: TransitionListener): () => void {
     return this.#pipeline.onTransition(listener);
+  }
+
+  /**
+   * The current state of the actors of `kinds` (all kinds when absent), only those named in `ids` when given: every
+   * job, worker and queue, and every live offer (an ended offer's actor is gone). Called in the same synchronous step
+   * as `onTransition`, it shows exactly what that listener's first transitions start from.
+   */
+  actorStates(kinds: ReadonlySet<ActorKind> | undefined, ids: ReadonlySet<string> | undefined): ActorState[] {
+    const states: ActorState[] = [];
+    const sources: { [K in ActorKind]: (id: string) => string | undefined } = {
+      job: (id) => this.jobs.get(id)?.status,
+      offer: (id) => this.offers.get(id)?.getSnapshot().value,
+      worker: (id) => this.workers.get(id)?.getSnapshot().value,
+      queue: (id) => this.supervisors.get(id)?.getSnapshot().value,
+    };
+    const all: { [K in ActorKind]: Iterable<string> } = {
+      job: this.jobs.keys(),
+      offer: this.offers.keys(),
+      worker: this.workers.keys(),
+      queue: this.supervisors.keys(),
+    };
+    for (const kind of ACTOR_KINDS) {
+      if (kinds && !kinds.has(kind)) continue;
+      for (const id of ids ?? all[kind]) {
+        const state = sources[kind](id);
+        if (state !== undefined) states.push({ kind, id, state });
+      }
+    }
+    return states;
   }
 
   /** The stored form of a document as it is now (`undefined` once it is gone). */
@@ -507,6 +544,13 @@ export class Engine {
     this.#queueListeners.push(listener);
   }
 
+  /** Starts the supervisor of a queue; `created` when the queue is new rather than restored from the store. */
+  startQueue(queueId: string, created: boolean): void {
+    const supervisor = createActor(queueMachine, { input: { queueId } }).start();
+    this.supervisors.set(queueId, supervisor);
+    if (created) this.#pipeline.recordTransition('queue', queueId, null, supervisor.getSnapshot().value, 'queue.create');
+  }
+
   #sendQueue(supervisor: QueueActor, event: Parameters<QueueActor['send']>[0]): void {
     const from = supervisor.getSnapshot().value;
     supervisor.send(event);
@@ -543,7 +587,9 @@ export class Engine {
 
   /** Creates a new worker's actor in `inactive`. */
   createWorker(workerId: string, config: WorkerContext['config']): WorkerActor {
-    return this.#addWorker(createActor(workerMachine, { input: { id: workerId, config, at: this.now() } }));
+    const actor = this.#addWorker(createActor(workerMachine, { input: { id: workerId, config, at: this.now() } }));
+    this.#pipeline.recordTransition('worker', workerId, null, actor.getSnapshot().value, 'worker.create');
+    return actor;
   }
 
   /** Restores a stored worker and the offers it holds. */

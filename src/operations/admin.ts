@@ -11,8 +11,6 @@ import { validateRule } from '../rules/validate-rules.ts';
 import { watchQueue } from '../policy/exceptions.ts';
 import { validateScoringRule } from '../policy/scoring.ts';
 import { validateWeights } from '../policy/weighted.ts';
-import { createActor } from 'xstate';
-import { queueMachine } from '../../machines/queue.machine.ts';
 import type { OrderedIdMap } from '../engine/ordered-ids.ts';
 import { everything, paginate, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
@@ -121,7 +119,7 @@ export const queues: AdminSpec<'queue'> = {
     return { ...fields, labels: { ...fields.labels, Id: id } };
   },
   afterUpsert: (engine, id, created) => {
-    if (created) engine.supervisors.set(id, createActor(queueMachine, { input: { queueId: id } }).start());
+    if (created) engine.startQueue(id, true);
     applyPolicy(engine, id);
     watchQueue(engine, id);
   },

@@ -6,7 +6,8 @@
  * @module
  */
 import { z } from 'zod';
-import { errorCatalogue, type ErrorCode } from '../../errors.ts';
+import { ACTOR_KINDS } from '../../engine/commit-pipeline.ts';
+import { errorCatalogue, withCode, type ErrorCode } from '../../errors.ts';
 import { RouterEventSchema, RouterEventTypeSchema } from '../../protocol/events.schemas.ts';
 import { ResourceIdSchema } from '../../protocol/common.schemas.ts';
 import { RouterJobOfferSchema } from '../../protocol/worker.schemas.ts';
@@ -56,16 +57,30 @@ export const EventPushSchema = z.object({
 });
 export type EventPush = z.infer<typeof EventPushSchema>;
 
-/** Pushed for each actor state change to a `subscribe` on the transitions stream. */
+/** The kind of an actor on the transitions stream. */
+export const ActorKindSchema = z.enum(ACTOR_KINDS);
+
+/** Pushed for each actor state change to a `subscribe` on the transitions stream; `from` is `null` at creation. */
 export const TransitionPushSchema = z.object({
   type: z.literal('transition'),
   subscriptionId: z.string(),
-  actor: z.object({ kind: z.enum(['job', 'offer', 'worker', 'queue']), id: z.string() }),
+  actor: z.object({ kind: ActorKindSchema, id: z.string() }),
   from: z.string().nullable(),
   to: z.string(),
   event: z.string(),
 });
 export type TransitionPush = z.infer<typeof TransitionPushSchema>;
+
+/**
+ * Pushed once, first, to a transitions subscription made with `snapshot: true`: the current state of every actor
+ * its filters match. The transitions that follow start exactly from these states.
+ */
+export const TransitionSnapshotPushSchema = z.object({
+  type: z.literal('snapshot'),
+  subscriptionId: z.string(),
+  actors: z.array(z.object({ kind: ActorKindSchema, id: z.string(), state: z.string() })),
+});
+export type TransitionSnapshotPush = z.infer<typeof TransitionSnapshotPushSchema>;
 
 /** The offer events pushed to an attached worker's session. */
 export const OFFER_EVENT_TYPES = ['RouterWorkerOfferIssued', 'RouterWorkerOfferRevoked', 'RouterWorkerOfferExpired'] as const;
@@ -79,14 +94,21 @@ export const OfferPushSchema = z.object({
 export type OfferPush = z.infer<typeof OfferPushSchema>;
 
 /** Any push: a message from the server that answers no request. */
-export const WsPushSchema = z.discriminatedUnion('type', [EventPushSchema, TransitionPushSchema, OfferPushSchema]);
+export const WsPushSchema = z.discriminatedUnion('type', [EventPushSchema, TransitionPushSchema, TransitionSnapshotPushSchema, OfferPushSchema]);
 export type WsPush = z.infer<typeof WsPushSchema>;
 
 const filterValue = z.string().min(1).max(256);
 
+/** Most actor ids one transitions subscription may name. */
+export const MAX_TRANSITION_IDS = 1000;
+
+const EVENT_FILTERS = ['types', 'jobId', 'workerId', 'queueId', 'fromSequence'] as const;
+const TRANSITION_FILTERS = ['kinds', 'ids', 'snapshot'] as const;
+
 /**
  * `subscribe`: the events stream (default) with optional filters, every present filter must match, replaying the
- * retained history from `fromSequence` first; or the transitions stream, which takes no filters.
+ * retained history from `fromSequence` first; or the transitions stream, filtered by actor `kinds` and `ids`, opened
+ * by a `snapshot` of the matching actors' states when asked. Each stream refuses the other's fields.
  */
 export const SubscribeArgsSchema = z
   .object({
@@ -96,14 +118,35 @@ export const SubscribeArgsSchema = z
     workerId: filterValue.optional(),
     queueId: filterValue.optional(),
     fromSequence: z.number().int().min(1).safe().optional(),
+    kinds: z.array(ActorKindSchema).min(1).max(ACTOR_KINDS.length).optional(),
+    ids: z
+      .array(filterValue)
+      .min(1)
+      .superRefine((ids, context) => {
+        if (ids.length > MAX_TRANSITION_IDS)
+          context.addIssue({
+            code: 'custom',
+            message: `at most ${MAX_TRANSITION_IDS} ids per subscription, got ${ids.length}`,
+            params: withCode('TooManySubscriptionIds'),
+            input: ids,
+          });
+      })
+      .meta({ maxItems: MAX_TRANSITION_IDS })
+      .optional(),
+    snapshot: z.boolean().optional(),
   })
   .strict()
-  .refine(
-    (args) =>
-      args.stream === 'events' ||
-      [args.types, args.jobId, args.workerId, args.queueId, args.fromSequence].every((value) => value === undefined),
-    { message: 'filters and fromSequence apply to the events stream only', path: ['stream'] },
-  );
+  .superRefine((args, context) => {
+    const foreign = args.stream === 'events' ? TRANSITION_FILTERS : EVENT_FILTERS;
+    const given = foreign.find((field) => args[field] !== undefined);
+    if (given !== undefined)
+      context.addIssue({
+        code: 'custom',
+        message: `${given} applies to the ${args.stream === 'events' ? 'transitions' : 'events'} stream only`,
+        path: [given],
+        input: args,
+      });
+  });
 export const SubscribeResultSchema = z.object({ subscriptionId: z.string() });
 
 /** `unsubscribe`: stops one subscription of this connection. */
@@ -127,7 +170,7 @@ export const AttachWorkerResultSchema = z.object({ workerId: z.string(), offers:
 /** The gateway's own operations, beside the operations table. */
 export const gatewayOperations = {
   subscribe: {
-    summary: 'Pushes committed events matching the filters, replayed from `fromSequence` first; or every actor state change (`stream: "transitions"`).',
+    summary: 'Pushes committed events matching the filters, replayed from `fromSequence` first; or actor state changes (`stream: "transitions"`), filtered by `kinds` and `ids`, after a `snapshot` of current states when asked.',
     args: SubscribeArgsSchema,
     result: SubscribeResultSchema,
   },

@@ -14,7 +14,8 @@ export interface GatewayAnswer<R> {
 
 /**
  * `subscribe`: starts an events or transitions subscription on the connection. Its pushes are held until the
- * answer carrying the subscription id has gone out.
+ * answer carrying the subscription id has gone out. A transitions subscription with `snapshot` pushes the current
+ * states of the actors it matches first, then the changes that follow them, none missed and none repeated.
  *
  * @throws RouterError `EventsNoLongerAvailable` when `fromSequence` is older than the retained history, and
  *   `SequenceBeyondHead` when it is beyond the next sequence number
@@ -26,11 +27,17 @@ export function subscribe(
 ): GatewayAnswer<{ subscriptionId: string }> {
   const pushes = heldSender(connection);
   if (args.stream === 'transitions') {
-    const subscriptionId = connection.addSubscription((id) =>
-      router.engine.onTransition(({ actor, from, to, event }) =>
-        pushes.send({ type: 'transition', subscriptionId: id, actor, from, to, event }),
-      ),
-    );
+    const kinds = args.kinds && new Set(args.kinds);
+    const ids = args.ids && new Set(args.ids);
+    const subscriptionId = connection.addSubscription((id) => {
+      // The snapshot and the listener in one synchronous step: the listener is owed exactly the changes after it.
+      if (args.snapshot === true) pushes.send({ type: 'snapshot', subscriptionId: id, actors: router.engine.actorStates(kinds, ids) });
+      return router.engine.onTransition(({ actor, from, to, event }) => {
+        if (kinds && !kinds.has(actor.kind)) return;
+        if (ids && !ids.has(actor.id)) return;
+        pushes.send({ type: 'transition', subscriptionId: id, actor, from, to, event });
+      });
+    });
     return { result: { subscriptionId }, afterAnswer: pushes.open };
   }
 

@@ -109,6 +109,7 @@ export class PostgresStore implements Store {
         for (const [id, doc] of texts.get(kind) ?? []) yield [id, parseDocument(where, kind, id, doc)] as const;
       },
       lastSequenceNumber: this.#lastSequenceNumber,
+      freshDocuments: true,
     };
   }
 

@@ -15,6 +15,7 @@ export { ManualClock, systemClock, type Clock } from './engine/clock.ts';
 
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.ts';
 export { SqliteStore, type SqliteStoreOptions, type SyncLevel } from './store/sqlite-store.ts';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.ts';
 export { StoreError, type StoreErrorCode } from './store/store-error.ts';
 export type { Store } from './store/store.ts';
 

@@ -29,11 +29,18 @@ export interface RateLimiterOptions {
 export const AZURE_JOB_ROUTER_RATE_LIMIT = { capacity: 1000, refillPerSecond: 100 } as const;
 
 /**
- * Throttled requests in a row after which a WebSocket connection is closed (4029): a client that keeps sending
+ * Unforgiven throttled requests after which a WebSocket connection is closed (4029): a client that keeps sending
  * without heeding the retry delay costs the server as much in refusals as it would in requests. Far more than a
  * client that reads its answers sends before it reads the first refusal.
  */
-export const THROTTLED_IN_A_ROW_BEFORE_CLOSE = 1000;
+export const THROTTLED_BEFORE_CLOSE = 1000;
+
+/**
+ * Throttled requests that one allowed request forgives. Not all of them: a flood gets a request through each time
+ * the bucket refills, so forgiving everything at once would never close a client sending at many times its rate.
+ * A client is closed only while it sends at more than about this many times its rate, ignoring the refusals.
+ */
+export const THROTTLED_FORGIVEN_PER_ALLOWED = 20;
 
 /** The result of {@link RateLimiter.take}: allowed, or refused with the wait until one request is available. */
 export type TakeOutcome = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number };

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { THROTTLED_IN_A_ROW_BEFORE_CLOSE } from '../../src/gateway/rate-limit.ts';
+import { THROTTLED_BEFORE_CLOSE } from '../../src/gateway/rate-limit.ts';
 import { WS_CLOSE_CODES } from '../../src/gateway/ws/close-codes.ts';
 import { startServerProcess } from './support/server-process.ts';
 import { wsUrlOf } from './support/ws-server.ts';
@@ -26,12 +26,17 @@ async function openSocket(url: string) {
   return { socket, answers, closed };
 }
 
-/** Sends `count` messages without waiting, in chunks so the client process itself keeps turning. */
-async function flood(socket: WebSocket, count: number, message: (i: number) => string): Promise<void> {
-  for (let i = 0; i < count && socket.readyState === WebSocket.OPEN; i++) {
-    socket.send(message(i));
-    if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
+/**
+ * Sends up to `count` messages without waiting, in chunks of `chunk` with `pauseMs` between them so the client
+ * process itself keeps turning; stops once the socket is no longer open. Returns how many were sent.
+ */
+async function flood(socket: WebSocket, count: number, message: (i: number) => string, chunk = 500, pauseMs = 0): Promise<number> {
+  let sent = 0;
+  while (sent < count && socket.readyState === WebSocket.OPEN) {
+    socket.send(message(sent));
+    if (++sent % chunk === 0) await new Promise((resolve) => (pauseMs > 0 ? setTimeout(resolve, pauseMs) : setImmediate(resolve)));
   }
+  return sent;
 }
 
 const codes = (answers: readonly Answer[]) => answers.map((answer) => (answer.ok ? 'ok' : answer.error!.code));
@@ -42,16 +47,33 @@ describe('flooding WebSocket clients', () => {
     const server = await startServerProcess(['--rate-limit', String(budget)]);
     try {
       const { socket, answers, closed } = await openSocket(server.url);
-      await flood(socket, budget + THROTTLED_IN_A_ROW_BEFORE_CLOSE + 500, () => 'not json');
+      // Sends until closed; the bound only keeps a server that never closes from hanging the test.
+      const sent = await flood(socket, 20 * THROTTLED_BEFORE_CLOSE, () => 'not json');
       expect(await closed).toBe(WS_CLOSE_CODES.tooManyRequests.code);
       const seen = codes(answers);
       // The budget (plus what refilled meanwhile) bought InvalidJson answers; the rest were throttled, not parsed.
       expect(seen.slice(0, budget)).toEqual(Array(budget).fill('InvalidJson'));
       const firstThrottled = seen.indexOf('ThrottleLimitExceeded');
       expect(firstThrottled).toBeGreaterThanOrEqual(budget);
-      expect(seen.filter((code) => code === 'ThrottleLimitExceeded').length).toBeGreaterThanOrEqual(THROTTLED_IN_A_ROW_BEFORE_CLOSE);
+      expect(seen.filter((code) => code === 'ThrottleLimitExceeded').length).toBeGreaterThanOrEqual(THROTTLED_BEFORE_CLOSE);
       // Nothing sent after the close began was answered.
-      expect(seen.length).toBeLessThan(budget + THROTTLED_IN_A_ROW_BEFORE_CLOSE + 500);
+      expect(seen.length).toBeLessThan(sent);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('closes a flood that gets a message through each time the budget refills', async () => {
+    // 50 per 10 s refills one message every 200 ms; about 2,000 messages a second arrive in between.
+    const budget = 50;
+    const server = await startServerProcess(['--rate-limit', String(budget)]);
+    try {
+      const { socket, answers, closed } = await openSocket(server.url);
+      await flood(socket, 40 * THROTTLED_BEFORE_CLOSE, () => 'not json', 100, 50);
+      expect(await closed).toBe(WS_CLOSE_CODES.tooManyRequests.code);
+      // Refills let messages through after the throttling began: they did not save the client.
+      const seen = codes(answers);
+      expect(seen.slice(seen.indexOf('ThrottleLimitExceeded'))).toContain('InvalidJson');
     } finally {
       await server.stop();
     }

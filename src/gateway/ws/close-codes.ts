@@ -5,7 +5,7 @@
  * @module
  */
 
-import { THROTTLED_IN_A_ROW_BEFORE_CLOSE } from '../rate-limit.ts';
+import { THROTTLED_BEFORE_CLOSE, THROTTLED_FORGIVEN_PER_ALLOWED } from '../rate-limit.ts';
 
 /** Every close code the gateway sends, by name: the code, the reason sent with it, and what it means. */
 export const WS_CLOSE_CODES = {
@@ -45,7 +45,8 @@ export const WS_CLOSE_CODES = {
     code: 4029,
     reason: 'too many requests',
     meaning:
-      `The client kept sending while throttled: ${THROTTLED_IN_A_ROW_BEFORE_CLOSE} requests in a row were refused with ` +
-      '`ThrottleLimitExceeded` (each says how long to wait). Reconnect after that delay and respect it.',
+      `The client kept sending while throttled: ${THROTTLED_BEFORE_CLOSE} more requests were refused with ` +
+      `\`ThrottleLimitExceeded\` (each says how long to wait) than its allowed requests forgave, ` +
+      `${THROTTLED_FORGIVEN_PER_ALLOWED} each. Reconnect after that delay and respect it.`,
   },
 } as const satisfies Record<string, { code: number; reason: string; meaning: string }>;

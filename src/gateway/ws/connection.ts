@@ -1,6 +1,6 @@
 import { WebSocket, type RawData } from 'ws';
 import type { Principal } from '../../auth/tokens.ts';
-import { THROTTLED_IN_A_ROW_BEFORE_CLOSE } from '../rate-limit.ts';
+import { THROTTLED_BEFORE_CLOSE, THROTTLED_FORGIVEN_PER_ALLOWED } from '../rate-limit.ts';
 import { WS_CLOSE_CODES } from './close-codes.ts';
 import type { WsAnswer, WsPush } from './messages.schemas.ts';
 
@@ -65,8 +65,8 @@ interface Received {
 /**
  * One client connection: who it is, what it has asked to receive, and the limits that keep a misbehaving client from
  * costing the server unbounded memory or time — outgoing (the high-water mark), incoming (requests received and not
- * answered, {@link MESSAGES_PER_TURN}), and its rate (closed after {@link THROTTLED_IN_A_ROW_BEFORE_CLOSE} throttled
- * requests in a row).
+ * answered, {@link MESSAGES_PER_TURN}), and its rate (closed after {@link THROTTLED_BEFORE_CLOSE} throttled requests
+ * that its allowed ones did not forgive).
  */
 export class Connection {
   readonly principal: Principal;
@@ -84,7 +84,8 @@ export class Connection {
   /** Messages that may still start at once in this turn; refilled by the next turn. */
   #turnBudget = MESSAGES_PER_TURN;
   #turnScheduled = false;
-  #throttledInARow = 0;
+  /** Throttled requests not yet forgiven by allowed ones. */
+  #unforgivenThrottled = 0;
   #draining = false;
   /** Requests received before the shutdown began and not yet answered: what the shutdown waits for. */
   #owed = 0;
@@ -216,9 +217,9 @@ export class Connection {
     this.#socket.ping();
   }
 
-  /** Records a request allowed by the rate budget: the client is not ignoring throttling. */
+  /** Records a request allowed by the rate budget: it forgives some of the refusals before it. */
   withinBudget(): void {
-    this.#throttledInARow = 0;
+    this.#unforgivenThrottled = Math.max(0, this.#unforgivenThrottled - THROTTLED_FORGIVEN_PER_ALLOWED);
   }
 
   /**
@@ -226,7 +227,7 @@ export class Connection {
    * refusals would cost the server as much as its requests.
    */
   throttled(): void {
-    if (++this.#throttledInARow < THROTTLED_IN_A_ROW_BEFORE_CLOSE) return;
+    if (++this.#unforgivenThrottled < THROTTLED_BEFORE_CLOSE) return;
     // Nothing more it sends is read: its closing handshake is not awaited beyond the grace either.
     this.#paused = true;
     this.#socket.pause();

@@ -49,6 +49,10 @@ Options (each also settable by environment variable, and in a JSON config file; 
                         PostgreSQL database (see --database-url). Env SWITCHBOARD_STORE.
   --database-url <url>  The PostgreSQL database of the postgres store; setting it alone selects that store. Env
                         SWITCHBOARD_DATABASE_URL, which is preferable for a URL holding a password.
+  --standby             postgres store: while another Switchboard owns the database, wait and take over when it
+                        stops or falls silent, instead of exiting. Env SWITCHBOARD_STANDBY=true.
+  --lease-ttl <age>     postgres store: how long the owner's lease lasts unrenewed; a silent owner is replaced after
+                        it (e.g. 5s). Env SWITCHBOARD_LEASE_TTL. Default 5s.
   --data-dir <dir>      Where the sqlite store keeps switchboard.db and its write-ahead log; created if missing,
                         used by one server at a time. Env SWITCHBOARD_DATA_DIR. Default ./${DEFAULT_DATA_DIR}.
   --sync <level>        full (default): an acknowledged change survives power loss (fsync before every answer).
@@ -121,6 +125,7 @@ function serveConfig(
 ): ServeConfig {
   const text = (option: string, variable: string): string | undefined => {
     const value = values[option];
+    if (typeof value === 'boolean') return String(value);
     return typeof value === 'string' ? value : env[variable] || undefined;
   };
   const port = positiveInteger('--port', text('port', 'PORT') ?? '8080', true);
@@ -165,8 +170,18 @@ function storeConfig(text: (option: string, variable: string) => string | undefi
     if (!isPostgresUrl(url)) throw new UsageError('--database-url must be a postgres:// or postgresql:// URL');
     for (const [option, variable] of [['sync', 'SWITCHBOARD_SYNC'], ['max-db-bytes', 'SWITCHBOARD_MAX_DB_BYTES'], ['data-dir', 'SWITCHBOARD_DATA_DIR']] as const)
       if (text(option, variable) !== undefined) throw new UsageError(`--${option} applies to the sqlite store only; the postgres store keeps its data on the server`);
-    return { kind, url, eventRetention, eventMaxAgeMs };
+    const standby = text('standby', 'SWITCHBOARD_STANDBY');
+    if (standby !== undefined && standby !== 'true' && standby !== 'false')
+      throw new UsageError(`SWITCHBOARD_STANDBY must be true or false, got ${JSON.stringify(standby)}`);
+    const ttlText = text('lease-ttl', 'SWITCHBOARD_LEASE_TTL');
+    const ttlMs = ttlText === undefined ? undefined : duration('--lease-ttl', ttlText);
+    // Renewed every third of it: shorter would make the owner's renewals a load of their own.
+    if (ttlMs !== undefined && ttlMs < 1000) throw new UsageError(`--lease-ttl must be at least 1s, got ${JSON.stringify(ttlText)}`);
+    const lease = { wait: standby === 'true', ttlMs };
+    return { kind, url, eventRetention, eventMaxAgeMs, lease };
   }
+  for (const [option, variable] of [['standby', 'SWITCHBOARD_STANDBY'], ['lease-ttl', 'SWITCHBOARD_LEASE_TTL']] as const)
+    if (text(option, variable) !== undefined) throw new UsageError(`--${option} applies to the postgres store only, which several servers can share`);
   if (kind !== 'sqlite') throw new UsageError(`--store must be sqlite, memory, postgres or a postgres:// URL, got ${JSON.stringify(kind)}`);
   const sync = text('sync', 'SWITCHBOARD_SYNC') ?? 'full';
   if (sync !== 'full' && sync !== 'normal') throw new UsageError(`--sync must be full or normal, got ${JSON.stringify(sync)}`);
@@ -193,7 +208,9 @@ async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void>
   const wsOptions = wsOptionsFromEnvironment(env);
   checkServerConfig(config.host, config.accessKey);
   const logger = createLogger(config.logLevel);
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, (owner) =>
+    process.stdout.write(`switchboard standing by: ${describeStore(config.store)} is owned by ${owner}; taking over when it stops\n`),
+  );
   const router = await Router.open({ store, webhooks: config.webhooks }).catch(async (error: unknown) => {
     await store.close();
     throw error;
@@ -281,6 +298,8 @@ const OPTIONS = {
   config: { type: 'string' },
   store: { type: 'string' },
   'database-url': { type: 'string' },
+  standby: { type: 'boolean' },
+  'lease-ttl': { type: 'string' },
   'data-dir': { type: 'string' },
   sync: { type: 'string' },
   'event-retention': { type: 'string' },

@@ -24,6 +24,8 @@ export const ConfigFileSchema = z.strictObject({
   /** A postgres:// URL selects the postgres store on that database, as `--store` does. */
   store: z.union([z.enum(['sqlite', 'memory', 'postgres']), z.string().regex(/^postgres(?:ql)?:\/\//, 'sqlite, memory, postgres or a postgres:// URL')]).optional(),
   databaseUrl: z.string().regex(/^postgres(?:ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
+  standby: z.boolean().optional(),
+  leaseTtl: duration.optional(),
   /** Relative to the file's own directory, so a config file and its data can move together. */
   dataDir: z.string().min(1).optional(),
   sync: z.enum(['full', 'normal']).optional(),
@@ -52,6 +54,8 @@ const VARIABLES = {
   accessKey: 'SWITCHBOARD_ACCESS_KEY',
   store: 'SWITCHBOARD_STORE',
   databaseUrl: 'SWITCHBOARD_DATABASE_URL',
+  standby: 'SWITCHBOARD_STANDBY',
+  leaseTtl: 'SWITCHBOARD_LEASE_TTL',
   dataDir: 'SWITCHBOARD_DATA_DIR',
   sync: 'SWITCHBOARD_SYNC',
   eventRetention: 'SWITCHBOARD_EVENT_RETENTION',

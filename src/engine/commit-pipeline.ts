@@ -70,9 +70,12 @@ export class CommitPipeline {
     this.#document = document;
   }
 
-  /** Set once a commit failed: memory then holds changes the store does not, and no command may be acknowledged. */
+  /**
+   * Set once a commit failed, or the store can write nothing more: memory then holds changes the store does not (or
+   * another router now writes to it), and no command may be acknowledged.
+   */
   get failure(): Error | undefined {
-    return this.#failure;
+    return this.#failure ?? this.#store.failure;
   }
 
   /** Marks a document as changed in this tick. */

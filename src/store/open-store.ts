@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { MemoryStore } from './memory-store.ts';
 import { DEFAULT_POSTGRES_EVENT_RETENTION, PostgresStore } from './postgres-store.ts';
+import type { LeaseOptions } from './postgres/lease.ts';
 import { redactedUrl } from './postgres/schema.ts';
 import { DEFAULT_SQLITE_EVENT_RETENTION, SqliteStore, type SyncLevel } from './sqlite-store.ts';
 import type { Store } from './store.ts';
@@ -22,22 +23,25 @@ export type StoreConfig =
       readonly url: string;
       readonly eventRetention: number | undefined;
       readonly eventMaxAgeMs: number | undefined;
+      /** Whether to stand by while another Switchboard owns the database, and the owner's lease. */
+      readonly lease: Pick<LeaseOptions, 'wait' | 'ttlMs'>;
     };
 
 /** The data directory of `switchboard serve` when none is given: `switchboard-data` in the working directory. */
 export const DEFAULT_DATA_DIR = 'switchboard-data';
 
 /**
- * Opens the configured store.
+ * Opens the configured store. A postgres store standing by calls `onWaiting` once, with the database's owner.
  *
  * @throws StoreError when a durable store cannot be opened (see `SqliteStore.open`, `PostgresStore.open`)
  */
-export async function openStore(config: StoreConfig): Promise<Store> {
+export async function openStore(config: StoreConfig, onWaiting?: (owner: string) => void): Promise<Store> {
   if (config.kind === 'memory') return new MemoryStore({ eventRetention: config.eventRetention, eventMaxAgeMs: config.eventMaxAgeMs });
   if (config.kind === 'postgres')
     return PostgresStore.open({
       url: config.url,
       eventRetention: { count: config.eventRetention ?? DEFAULT_POSTGRES_EVENT_RETENTION.count, maxAgeMs: config.eventMaxAgeMs },
+      lease: { ...config.lease, onWaiting },
     });
   return SqliteStore.open({
     dataDir: resolve(config.dataDir),

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { RouterEvent } from '../protocol/events.schemas.ts';
+import { Lease, type LeaseOptions } from './postgres/lease.ts';
 import { migrate, redactedUrl, translate, translatedAsync } from './postgres/schema.ts';
 import { StoreError } from './store-error.ts';
 import { DOCUMENT_KINDS, type CommitBatch, type DocumentKind, type EventRetention, type Store, type StoredDocument, type StoredState } from './store.ts';
@@ -11,6 +12,8 @@ export interface PostgresStoreOptions {
   readonly eventRetention?: EventRetention | undefined;
   /** The clock that ages events; default `Date.now`. */
   readonly now?: (() => number) | undefined;
+  /** How this store owns the database against other Switchboards on it (postgres/lease.ts). */
+  readonly lease?: LeaseOptions | undefined;
 }
 
 export const DEFAULT_POSTGRES_EVENT_RETENTION: EventRetention = { count: 1_000_000 };
@@ -39,6 +42,8 @@ export class PostgresStore implements Store {
   readonly where: string;
   readonly #writer: pg.Client;
   readonly #readers: pg.Pool;
+  readonly #lease: Lease;
+  readonly #renewal: NodeJS.Timeout;
   readonly #retention: EventRetention;
   readonly #now: () => number;
   #queue: Prepared[] = [];
@@ -48,10 +53,18 @@ export class PostgresStore implements Store {
   #failure: StoreError | undefined;
   #closed: Promise<void> | undefined;
 
-  private constructor(where: string, writer: pg.Client, readers: pg.Pool, options: PostgresStoreOptions) {
+  private constructor(where: string, writer: pg.Client, readers: pg.Pool, lease: Lease, options: PostgresStoreOptions) {
     this.where = where;
     this.#writer = writer;
     this.#readers = readers;
+    this.#lease = lease;
+    // Commits renew the lease too; this keeps an idle router's. It runs on a reader, never inside a transaction.
+    this.#renewal = setInterval(() => {
+      lease.fence(readers, where).catch((error: unknown) => {
+        if (error instanceof StoreError && error.code === 'StoreLeaseLost') this.#fail(error);
+      });
+    }, lease.ttlMs / 3);
+    this.#renewal.unref();
     this.#retention = options.eventRetention ?? DEFAULT_POSTGRES_EVENT_RETENTION;
     this.#now = options.now ?? Date.now;
     writer.on('error', (error) => this.#fail(translate(`lost the connection to ${where}`, error)));
@@ -62,8 +75,11 @@ export class PostgresStore implements Store {
   /**
    * Connects, checks and migrates the database.
    *
+   * With `lease.wait`, waits while another Switchboard owns the database, and takes it over when that one stops.
+   *
    * @throws StoreError `StoreUnreachable` when the server cannot be reached or refuses the credentials;
-   *   `StoreSchemaTooNew` when the database was laid out by a newer Switchboard (it is then left untouched)
+   *   `StoreSchemaTooNew` when the database was laid out by a newer Switchboard (it is then left untouched);
+   *   `StoreLocked` when another Switchboard owns it and `lease.wait` is not set
    */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const where = redactedUrl(options.url);
@@ -75,7 +91,8 @@ export class PostgresStore implements Store {
     try {
       await translatedAsync(`cannot connect to ${where}`, () => writer.connect());
       await migrate(writer, where);
-      const store = new PostgresStore(where, writer, readers, options);
+      const lease = await translatedAsync(`cannot take ${where} over`, () => Lease.acquire(writer, where, options.lease));
+      const store = new PostgresStore(where, writer, readers, lease, options);
       writer.off('error', ignore);
       await store.#readPosition();
       return store;
@@ -147,7 +164,8 @@ export class PostgresStore implements Store {
       } catch (error) {
         const failure = translate(`commit to ${this.where} failed`, error);
         // Without the connection, whether the last COMMIT took effect is unknown: nothing more may be written.
-        if (failure.code === 'StoreUnreachable') this.#fail(failure);
+        // Nor after another Switchboard has taken the database over.
+        if (failure.code === 'StoreUnreachable' || failure.code === 'StoreLeaseLost') this.#fail(failure);
         for (const waiting of group) waiting.reject(failure);
       }
     }
@@ -171,6 +189,7 @@ export class PostgresStore implements Store {
     const client = this.#writer;
     await client.query('BEGIN');
     try {
+      await this.#lease.fence(client, this.where);
       if (puts.length > 0)
         await client.query(
           `INSERT INTO documents (kind, id, doc) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
@@ -226,10 +245,16 @@ export class PostgresStore implements Store {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       await this.#writing;
+      clearInterval(this.#renewal);
+      if (!this.#failure) await this.#lease.release(this.#writer).catch(() => undefined);
       await this.#writer.end().catch(() => undefined);
       await this.#readers.end().catch(() => undefined);
     })();
     return this.#closed;
+  }
+
+  get failure(): StoreError | undefined {
+    return this.#failure;
   }
 
   #fail(failure: StoreError): void {

@@ -4,7 +4,7 @@
  * (503) instead: memory may then hold changes the store does not.
  */
 export type StoreErrorCode =
-  /** Another process serves from the same data directory. */
+  /** Another process serves from the same data directory, or owns the same PostgreSQL database. */
   | 'StoreLocked'
   /** The file is not a Switchboard database, or a page or document in it does not decode. Nothing is overwritten. */
   | 'StoreCorrupt'
@@ -15,7 +15,9 @@ export type StoreErrorCode =
   /** The store failed while writing: disk full, I/O error. */
   | 'StoreWriteFailed'
   /** The database server (PostgreSQL) cannot be reached, refused the credentials, or the connection to it was lost. */
-  | 'StoreUnreachable';
+  | 'StoreUnreachable'
+  /** Another Switchboard took the database (PostgreSQL) over after this one's lease lapsed: it may write nothing more. */
+  | 'StoreLeaseLost';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

@@ -88,4 +88,9 @@ export interface Store {
   /** The smallest sequence number still readable (the next number to be assigned when none is retained). */
   oldestRetainedSequence(): number;
   close(): Promise<void>;
+  /**
+   * Set once the store can write nothing more, even between commits: a PostgreSQL store that lost its connection or
+   * was taken over by another Switchboard. Stores that learn of failures only by committing leave it out.
+   */
+  readonly failure?: Error | undefined;
 }

@@ -8,18 +8,14 @@
  * fourth configuration serves from a throwaway local cluster (fsync on, a fresh database each round) and the run
  * prints its WebSocket rate next to SQLite's `--sync full`; elsewhere it says so and leaves it out.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServerProcess } from '../e2e/support/server-process.ts';
 import { postgresUnavailableReason, startPostgres } from '../support/postgres.ts';
+import { drive, median, UNLIMITED_RATE } from './drive.ts';
 import type { DriverFigures, DriverPhase } from './server-driver.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** REST's per-client rate limit would otherwise measure itself: 1000 per 10 s by default. */
-const UNLIMITED_RATE = '1000000000';
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 
 type ConfigName = 'memory' | 'sqliteFull' | 'sqliteNormal' | 'postgres';
@@ -36,23 +32,6 @@ const CONFIGS: ReadonlyArray<{ name: ConfigName; store: (dataDir: string) => str
   ...(cluster ? [{ name: 'postgres' as const, store: async () => ['--store', await cluster.createDatabase()], phases: ['ws' as const] }] : []),
 ];
 
-/** Runs the driver process against the server and returns its last stdout line, parsed. */
-function drive(httpUrl: string, phases: readonly DriverPhase[]): Promise<DriverFigures> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/server-driver.ts', httpUrl, phases.join(',')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  return new Promise((resolve, reject) =>
-    child.once('exit', (code) => {
-      const last = stdout.trim().split('\n').at(-1);
-      if (code !== 0 || last === undefined) reject(new Error(`the driver exited with ${code}\n${stdout}`));
-      else resolve(JSON.parse(last) as DriverFigures);
-    }),
-  );
-}
-
 /** One server on a fresh data directory, driven once; the directory is removed afterwards. */
 async function measure(config: (typeof CONFIGS)[number]): Promise<DriverFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
@@ -66,11 +45,6 @@ async function measure(config: (typeof CONFIGS)[number]): Promise<DriverFigures>
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
 }
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));

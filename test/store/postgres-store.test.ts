@@ -50,6 +50,87 @@ if (!cluster) {
     },
   });
 
+  describe('the postgres store owns its database through a lease', () => {
+    const commitJob = (store: PostgresStore, id: string, sequence: number) =>
+      store.commit(batch({ puts: [{ kind: 'job', id, doc: { v: 1, id } }], events: [event(sequence)] }));
+    const leaseRow = async (url: string) => (await sql(url, 'SELECT owner, token::int AS token, backend_pid FROM switchboard_lease')).rows[0];
+
+    it('refuses a second store with StoreLocked naming the owner, and lets it in at once when the owner closes', async () => {
+      const url = await cluster.createDatabase();
+      const owner = await openOn(url);
+      const refused = await storeError(PostgresStore.open({ url }));
+      expect(refused.code).toBe('StoreLocked');
+      expect(refused.message).toContain(`/${process.pid}`);
+      expect(refused.message).toContain('--standby');
+      await commitJob(owner, 'a', 1);
+      await owner.close();
+      const next = await openOn(url);
+      expect([...(await next.load()).documents('job')].map(([id]) => id)).toEqual(['a']);
+      await next.close();
+    });
+
+    it('lets a standby take over as soon as the owner\'s session ends, with a higher token, and refuses the old owner', async () => {
+      const url = await cluster.createDatabase();
+      const owner = await openOn(url);
+      await commitJob(owner, 'before', 1);
+      const first = await leaseRow(url);
+      let waitingFor: string | undefined;
+      const standby = openOn(url, { lease: { wait: true, onWaiting: (who) => (waitingFor = who) } });
+      await expect.poll(() => waitingFor, { timeout: 5000 }).toBe(first.owner);
+      // As when the owner's process dies: its connection ends, and with it the lock it held.
+      await sql(url, 'SELECT pg_terminate_backend(backend_pid) FROM switchboard_lease');
+      const successor = await standby;
+      expect((await leaseRow(url)).token).toBe(first.token + 1);
+      expect((await storeError(commitJob(owner, 'late', 2))).code).toBe('StoreUnreachable');
+      expect(owner.failure?.code).toBe('StoreUnreachable');
+      const state = await successor.load();
+      expect([...state.documents('job')].map(([id]) => id)).toEqual(['before']);
+      expect(state.lastSequenceNumber).toBe(1);
+      await commitJob(successor, 'after', 2);
+      await successor.close();
+      await owner.close();
+    });
+
+    it('replaces an owner that is alive but silent past its lease: its session is ended and its commits refused', async () => {
+      const url = await cluster.createDatabase();
+      const owner = await openOn(url, { lease: { ttlMs: 60_000 } });
+      await commitJob(owner, 'before', 1);
+      // The owner stopped renewing a while ago (paused, partitioned): its lease has run out, its session is still up.
+      await sql(url, "UPDATE switchboard_lease SET expires_at = clock_timestamp() - interval '1 second'");
+      const successor = await openOn(url);
+      expect((await storeError(commitJob(owner, 'late', 2))).code).toMatch(/^Store(Unreachable|LeaseLost)$/);
+      expect([...(await successor.load()).documents('job')].map(([id]) => id)).toEqual(['before']);
+      await successor.close();
+      await owner.close();
+    });
+
+    it('refuses, and writes nothing of, a commit made under a token that is no longer the lease\'s', async () => {
+      const url = await cluster.createDatabase();
+      const owner = await openOn(url);
+      await commitJob(owner, 'before', 1);
+      // Another Switchboard has taken over by whatever path: the row carries its token now.
+      await sql(url, "UPDATE switchboard_lease SET token = token + 1, owner = 'elsewhere'");
+      const refused = await storeError(commitJob(owner, 'late', 2));
+      expect(refused.code).toBe('StoreLeaseLost');
+      expect(owner.failure?.code).toBe('StoreLeaseLost');
+      expect((await storeError(commitJob(owner, 'later', 3))).code).toBe('StoreLeaseLost');
+      expect((await sql(url, "SELECT id FROM documents WHERE kind = 'job'")).rows).toEqual([{ id: 'before' }]);
+      expect((await sql(url, 'SELECT count(*)::int AS n FROM events')).rows[0].n).toBe(1);
+      // A store that lost its lease leaves it alone when it closes.
+      await owner.close();
+      expect((await leaseRow(url)).owner).toBe('elsewhere');
+    });
+
+    it('renews an idle owner\'s lease, so that a standby does not take over from a live owner', async () => {
+      const url = await cluster.createDatabase();
+      const owner = await openOn(url, { lease: { ttlMs: 600 } });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect((await storeError(PostgresStore.open({ url }))).code).toBe('StoreLocked');
+      await commitJob(owner, 'still-mine', 1);
+      await owner.close();
+    });
+  });
+
   describe('the postgres store across restarts and faults', () => {
     it('continues sequence numbers after a reopen, with the oldest retained number where it was', async () => {
       const url = await cluster.createDatabase();

@@ -13,6 +13,11 @@ export const MIGRATIONS: readonly string[] = [
    INSERT INTO switchboard_meta (key, value) VALUES ('lastSequence', 0);
    CREATE TABLE documents (kind text NOT NULL, id text COLLATE "C" NOT NULL, doc text NOT NULL, PRIMARY KEY (kind, id));
    CREATE TABLE events (sequence_number bigint PRIMARY KEY, time timestamptz NOT NULL, event text NOT NULL);`,
+  // Who may write (postgres/lease.ts): one row, its token raised at every change of owner.
+  `CREATE TABLE switchboard_lease (
+     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+     owner text NOT NULL, backend_pid integer NOT NULL, token bigint NOT NULL, expires_at timestamptz NOT NULL);
+   INSERT INTO switchboard_lease (owner, backend_pid, token, expires_at) VALUES ('', 0, 0, '-infinity');`,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

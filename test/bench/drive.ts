@@ -1,0 +1,34 @@
+/**
+ * The driver process (`server-driver.ts`) as the server benchmarks run it: against one server's URL, for the given
+ * phases, its figures read from its last line.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { DriverFigures, DriverPhase } from './server-driver.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** REST's per-client rate limit would otherwise measure itself: 1000 per 10 s by default. */
+export const UNLIMITED_RATE = '1000000000';
+
+/** Runs the driver process against the server and returns its last stdout line, parsed. */
+export function drive(httpUrl: string, phases: readonly DriverPhase[]): Promise<DriverFigures> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/server-driver.ts', httpUrl, phases.join(',')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      const last = stdout.trim().split('\n').at(-1);
+      if (code !== 0 || last === undefined) reject(new Error(`the driver exited with ${code}\n${stdout}`));
+      else resolve(JSON.parse(last) as DriverFigures);
+    }),
+  );
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+}

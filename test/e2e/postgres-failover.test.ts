@@ -1,0 +1,101 @@
+/**
+ * Two servers on one PostgreSQL database: the owner serves, a `--standby` waits. Killing the owner (kill -9) or
+ * pausing it past its lease (SIGSTOP) hands the database to the standby with everything acknowledged; a paused owner
+ * that wakes up has its late commits refused.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { postgresUnavailableReason, startPostgres } from '../support/postgres.ts';
+import { restClient } from './support/rest-client.ts';
+import { startServerProcess, type ServerProcess } from './support/server-process.ts';
+
+const unavailable = postgresUnavailableReason();
+if (unavailable) console.warn(`Skipping the PostgreSQL failover tests: ${unavailable}`);
+const cluster = unavailable ? undefined : await startPostgres();
+afterAll(() => cluster?.stop());
+
+const LEASE = ['--lease-ttl', '2s'];
+
+/** Creates a queue and `count` jobs on it through `server`; every one of them acknowledged. */
+async function acknowledgedJobs(server: ServerProcess, count: number): Promise<string[]> {
+  const rest = restClient(server.url);
+  expect((await rest.patch('/routing/distributionPolicies/p', { offerExpiresAfterSeconds: 60, mode: { kind: 'longestIdle' } })).status).toBe(201);
+  expect((await rest.patch('/routing/queues/q', { distributionPolicyId: 'p' })).status).toBe(201);
+  const ids = Array.from({ length: count }, (_, i) => `job-${i}`);
+  for (const id of ids) expect((await rest.patch(`/routing/jobs/${id}`, { queueId: 'q', channelId: 'voice' })).status).toBe(201);
+  return ids;
+}
+
+/** Starts a standby on `url` and resolves once it says it is waiting, with the promise of its taking over. */
+async function standingBy(url: string): Promise<{ takenOver: Promise<ServerProcess> }> {
+  let waiting!: () => void;
+  const announced = new Promise<void>((resolve) => (waiting = resolve));
+  const takenOver = startServerProcess(['--store', url, '--standby', ...LEASE], {}, (stdout) => {
+    if (stdout.includes('standing by')) waiting();
+  });
+  await Promise.race([announced, takenOver]);
+  return { takenOver };
+}
+
+async function expectJobs(server: ServerProcess, ids: readonly string[]): Promise<void> {
+  const rest = restClient(server.url);
+  for (const id of ids) expect((await rest.get(`/routing/jobs/${id}`)).json).toMatchObject({ id, status: 'queued' });
+}
+
+if (!cluster) {
+  describe.skip(`failover between servers on one postgres database (skipped: ${unavailable})`, () => {
+    it('needs PostgreSQL', () => undefined);
+  });
+} else {
+  describe('failover between servers on one postgres database', () => {
+    it('refuses a second server without --standby, naming the owner', async () => {
+      const url = await cluster.createDatabase();
+      const owner = await startServerProcess(['--store', url]);
+      try {
+        const second = startServerProcess(['--store', url]);
+        await expect(second).rejects.toThrow(/exited with 1[\s\S]*in use by another Switchboard[\s\S]*--standby[\s\S]*StoreLocked/);
+      } finally {
+        await owner.stop();
+      }
+    });
+
+    it('hands the database to the standby when the owner is killed, with every acknowledged change', async () => {
+      const url = await cluster.createDatabase();
+      const owner = await startServerProcess(['--store', url, ...LEASE]);
+      const ids = await acknowledgedJobs(owner, 20);
+      const { takenOver } = await standingBy(url);
+      await owner.stop('SIGKILL');
+      const successor = await takenOver;
+      try {
+        expect(successor.output().stdout).toContain('standing by');
+        await expectJobs(successor, ids);
+        expect((await fetch(new URL('/readyz', successor.url))).status).toBe(200);
+        expect((await restClient(successor.url).patch('/routing/jobs/after', { queueId: 'q', channelId: 'voice' })).status).toBe(201);
+      } finally {
+        await successor.stop();
+      }
+    });
+
+    it('takes over from an owner paused past its lease, whose commits are refused once it wakes', async () => {
+      const url = await cluster.createDatabase();
+      const owner = await startServerProcess(['--store', url, ...LEASE]);
+      try {
+        const ids = await acknowledgedJobs(owner, 5);
+        const { takenOver } = await standingBy(url);
+        owner.child.kill('SIGSTOP');
+        const successor = await takenOver.finally(() => owner.child.kill('SIGCONT'));
+        try {
+          await expectJobs(successor, ids);
+          const late = await restClient(owner.url).patch('/routing/jobs/late', { queueId: 'q', channelId: 'voice' });
+          expect(late.status).toBe(503);
+          expect(JSON.stringify(late.json)).toContain('StoreUnavailable');
+          expect((await fetch(new URL('/readyz', owner.url))).status).toBe(503);
+          expect((await restClient(successor.url).get('/routing/jobs/late')).status).toBe(404);
+        } finally {
+          await successor.stop();
+        }
+      } finally {
+        await owner.stop('SIGKILL');
+      }
+    });
+  });
+}

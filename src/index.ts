@@ -23,6 +23,7 @@ export { startServer, ServerConfigError, type RunningServer, type ServerOptions 
 export { createWsGateway, WS_PATH, type WsGateway, type WsGatewayOptions } from './gateway/ws/gateway.ts';
 
 export {
+  ReconnectingClient,
   SwitchboardClient,
   SwitchboardError,
   type AttachWorkerOptions,
@@ -33,6 +34,7 @@ export {
   type EventHandler,
   type MergePatch,
   type OfferEvent,
+  type ReconnectOptions,
   type Subscription,
   type SwitchboardErrorCode,
   type Transition,

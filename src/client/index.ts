@@ -4,6 +4,7 @@
  * @module
  */
 export { SwitchboardClient, type CloseInfo, type ConnectOptions } from './switchboard-client.ts';
+export { ReconnectingClient, type ReconnectOptions } from './reconnecting-client.ts';
 export { SwitchboardError, type SwitchboardErrorCode } from './switchboard-error.ts';
 export type {
   ActorState,

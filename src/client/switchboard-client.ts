@@ -173,11 +173,12 @@ export class SwitchboardClient {
   }
 
   async #subscribe(args: GatewayArgs<'subscribe'>, onPush: (push: WsPush) => void): Promise<Subscription> {
-    const { subscriptionId } = (await this.#request('subscribe', args, (result) => {
+    const { subscriptionId, nextSequence } = (await this.#request('subscribe', args, (result) => {
       this.#subscriptions.set((result as GatewayResult<'subscribe'>).subscriptionId, onPush);
     })) as GatewayResult<'subscribe'>;
     return {
       subscriptionId,
+      nextSequence,
       unsubscribe: async () => {
         this.#subscriptions.delete(subscriptionId);
         await this.#request('unsubscribe', { subscriptionId });

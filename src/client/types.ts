@@ -41,6 +41,8 @@ export type TransitionFilter = Pick<GatewayArgs<'subscribe'>, 'kinds' | 'ids' | 
 /** A subscription on the connection. */
 export interface Subscription {
   readonly subscriptionId: string;
+  /** Events subscriptions: the first sequence number it can deliver (see the protocol's `subscribe`). */
+  readonly nextSequence?: number | undefined;
   /** Stops the pushes; resolves once the server has confirmed. */
   unsubscribe(): Promise<void>;
 }

@@ -6,10 +6,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.ts';
 
 export interface PostgresCluster {
   /** `postgres://…` of the maintenance database. */
@@ -42,17 +42,6 @@ export function findPostgresBinaries(): string | undefined {
 export function postgresUnavailableReason(): string | undefined {
   if (process.env['CI'] === 'true' || findPostgresBinaries() !== undefined) return undefined;
   return 'PostgreSQL is not installed (no initdb on PATH or in /usr/lib/postgresql/*/bin); install it, e.g. apt-get install postgresql';
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** The unprivileged account to run the cluster as when this process is root. */

@@ -147,7 +147,15 @@ export const SubscribeArgsSchema = z
         input: args,
       });
   });
-export const SubscribeResultSchema = z.object({ subscriptionId: z.string() });
+export const SubscribeResultSchema = z.object({
+  subscriptionId: z.string(),
+  /**
+   * Events stream only: the number the subscription delivers from — `fromSequence` when given, else the next number
+   * to be published. Nothing below it will be pushed, so subscribing again from it after a disconnect (or from one
+   * past the last event received, once one has been) misses nothing.
+   */
+  nextSequence: z.number().int().min(1).optional(),
+});
 
 /** `unsubscribe`: stops one subscription of this connection. */
 export const UnsubscribeArgsSchema = z.object({ subscriptionId: z.string().max(128) }).strict();

@@ -24,7 +24,7 @@ export function subscribe(
   router: Router,
   connection: Connection,
   args: z.output<typeof SubscribeArgsSchema>,
-): GatewayAnswer<{ subscriptionId: string }> {
+): GatewayAnswer<{ subscriptionId: string; nextSequence?: number }> {
   const pushes = heldSender(connection);
   if (args.stream === 'transitions') {
     const kinds = args.kinds && new Set(args.kinds);
@@ -45,6 +45,8 @@ export function subscribe(
   // Checked here, before anything is sent, because the router reports it only once the subscription has started.
   if (fromSequence !== undefined) router.engine.log.checkFrom(fromSequence);
 
+  // Read before the listener is added, in the same synchronous step: every later-published event reaches it.
+  const nextSequence = fromSequence ?? router.engine.log.lastPublished + 1;
   const subscriptionId = connection.addSubscription((id) => {
     let active = true;
     const started = router.subscribe(
@@ -61,7 +63,7 @@ export function subscribe(
       void started.then((unsubscribe) => unsubscribe(), () => undefined);
     };
   });
-  return { result: { subscriptionId }, afterAnswer: pushes.open };
+  return { result: { subscriptionId, nextSequence }, afterAnswer: pushes.open };
 }
 
 /**

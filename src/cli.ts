@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { checkServerConfig, ServerConfigError, startServer } from './gateway/server.ts';
 import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, shutDown } from './gateway/shutdown.ts';
+import { startStandbyServer } from './gateway/standby-server.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './gateway/rate-limit.ts';
 import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
@@ -15,6 +16,7 @@ import { Router } from './router.ts';
 import { backupDataDir } from './store/sqlite/backup.ts';
 import { DATABASE_FILE } from './store/sqlite/database.ts';
 import { DEFAULT_DATA_DIR, describeStore, openStore, type StoreConfig } from './store/open-store.ts';
+import { PostgresStore } from './store/postgres-store.ts';
 import { StoreError } from './store/store-error.ts';
 import type { WebhookOptions } from './webhooks/webhooks.ts';
 
@@ -53,6 +55,8 @@ Options (each also settable by environment variable, and in a JSON config file; 
                         stops or falls silent, instead of exiting. Env SWITCHBOARD_STANDBY=true.
   --lease-ttl <age>     postgres store: how long the owner's lease lasts unrenewed; a silent owner is replaced after
                         it (e.g. 5s). Env SWITCHBOARD_LEASE_TTL. Default 5s.
+  --advertise-url <url> postgres store: where standbys redirect clients while this server owns the database. Env
+                        SWITCHBOARD_ADVERTISE_URL. Default its listening address, unless that is 0.0.0.0 or ::.
   --data-dir <dir>      Where the sqlite store keeps switchboard.db and its write-ahead log; created if missing,
                         used by one server at a time. Env SWITCHBOARD_DATA_DIR. Default ./${DEFAULT_DATA_DIR}.
   --sync <level>        full (default): an acknowledged change survives power loss (fsync before every answer).
@@ -178,9 +182,12 @@ function storeConfig(text: (option: string, variable: string) => string | undefi
     // Renewed every third of it: shorter would make the owner's renewals a load of their own.
     if (ttlMs !== undefined && ttlMs < 1000) throw new UsageError(`--lease-ttl must be at least 1s, got ${JSON.stringify(ttlText)}`);
     const lease = { wait: standby === 'true', ttlMs };
-    return { kind, url, eventRetention, eventMaxAgeMs, lease };
+    const advertiseUrl = text('advertise-url', 'SWITCHBOARD_ADVERTISE_URL');
+    if (advertiseUrl !== undefined && !/^https?:\/\/[^/]+\/?$/.test(advertiseUrl))
+      throw new UsageError(`--advertise-url must be http(s)://host:port, got ${JSON.stringify(advertiseUrl)}`);
+    return { kind, url, eventRetention, eventMaxAgeMs, lease, advertiseUrl };
   }
-  for (const [option, variable] of [['standby', 'SWITCHBOARD_STANDBY'], ['lease-ttl', 'SWITCHBOARD_LEASE_TTL']] as const)
+  for (const [option, variable] of [['standby', 'SWITCHBOARD_STANDBY'], ['lease-ttl', 'SWITCHBOARD_LEASE_TTL'], ['advertise-url', 'SWITCHBOARD_ADVERTISE_URL']] as const)
     if (text(option, variable) !== undefined) throw new UsageError(`--${option} applies to the postgres store only, which several servers can share`);
   if (kind !== 'sqlite') throw new UsageError(`--store must be sqlite, memory, postgres or a postgres:// URL, got ${JSON.stringify(kind)}`);
   const sync = text('sync', 'SWITCHBOARD_SYNC') ?? 'full';
@@ -208,9 +215,13 @@ async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void>
   const wsOptions = wsOptionsFromEnvironment(env);
   checkServerConfig(config.host, config.accessKey);
   const logger = createLogger(config.logLevel);
-  const store = await openStore(config.store, (owner) =>
-    process.stdout.write(`switchboard standing by: ${describeStore(config.store)} is owned by ${owner}; taking over when it stops\n`),
-  );
+  const standby = config.store.kind === 'postgres' && config.store.lease.wait ? await startStandbyServer(config.host, config.port) : undefined;
+  const store = await openStore(config.store, (owner) => {
+    standby?.setOwner(owner);
+    const where = owner.url ? ` at ${owner.url}` : '';
+    process.stdout.write(`switchboard standing by on ${standby?.url}: ${describeStore(config.store)} is owned by ${owner.owner}${where}; taking over when it stops\n`);
+  }).finally(() => standby?.close());
+  // The real server takes the standby's address, random port included (closed above, before binding it).
   const router = await Router.open({ store, webhooks: config.webhooks }).catch(async (error: unknown) => {
     await store.close();
     throw error;
@@ -244,7 +255,7 @@ async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void>
   });
   const server = await startServer({
     router,
-    port: config.port,
+    port: standby?.port ?? config.port,
     host: config.host,
     accessKey: config.accessKey,
     maxBodyBytes: config.maxBodyBytes,
@@ -260,6 +271,11 @@ async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void>
     await router.close();
     throw error;
   });
+  if (store instanceof PostgresStore) {
+    const advertised = config.store.kind === 'postgres' ? config.store.advertiseUrl : undefined;
+    const wildcard = config.host === '0.0.0.0' || config.host === '::';
+    if (advertised !== undefined || !wildcard) await store.advertise(advertised ?? server.url);
+  }
   const access = config.accessKey === undefined ? '; no access key, so only loopback clients are accepted' : '; requests must be signed or carry a bearer token';
   process.stdout.write(`switchboard listening on ${server.url}; ${describeStore(config.store)}${access}\n`);
   logger.info({ msg: 'listening', url: server.url, store: config.store.kind });
@@ -300,6 +316,7 @@ const OPTIONS = {
   'database-url': { type: 'string' },
   standby: { type: 'boolean' },
   'lease-ttl': { type: 'string' },
+  'advertise-url': { type: 'string' },
   'data-dir': { type: 'string' },
   sync: { type: 'string' },
   'event-retention': { type: 'string' },

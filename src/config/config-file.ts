@@ -26,6 +26,7 @@ export const ConfigFileSchema = z.strictObject({
   databaseUrl: z.string().regex(/^postgres(?:ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
   standby: z.boolean().optional(),
   leaseTtl: duration.optional(),
+  advertiseUrl: z.string().regex(/^https?:\/\/[^/]+\/?$/, 'http(s)://host:port').optional(),
   /** Relative to the file's own directory, so a config file and its data can move together. */
   dataDir: z.string().min(1).optional(),
   sync: z.enum(['full', 'normal']).optional(),
@@ -56,6 +57,7 @@ const VARIABLES = {
   databaseUrl: 'SWITCHBOARD_DATABASE_URL',
   standby: 'SWITCHBOARD_STANDBY',
   leaseTtl: 'SWITCHBOARD_LEASE_TTL',
+  advertiseUrl: 'SWITCHBOARD_ADVERTISE_URL',
   dataDir: 'SWITCHBOARD_DATA_DIR',
   sync: 'SWITCHBOARD_SYNC',
   eventRetention: 'SWITCHBOARD_EVENT_RETENTION',

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { MemoryStore } from './memory-store.ts';
 import { DEFAULT_POSTGRES_EVENT_RETENTION, PostgresStore } from './postgres-store.ts';
-import type { LeaseOptions } from './postgres/lease.ts';
+import type { DatabaseOwner, LeaseOptions } from './postgres/lease.ts';
 import { redactedUrl } from './postgres/schema.ts';
 import { DEFAULT_SQLITE_EVENT_RETENTION, SqliteStore, type SyncLevel } from './sqlite-store.ts';
 import type { Store } from './store.ts';
@@ -25,6 +25,8 @@ export type StoreConfig =
       readonly eventMaxAgeMs: number | undefined;
       /** Whether to stand by while another Switchboard owns the database, and the owner's lease. */
       readonly lease: Pick<LeaseOptions, 'wait' | 'ttlMs'>;
+      /** Where standbys send clients while this server owns the database; default its own address. */
+      readonly advertiseUrl: string | undefined;
     };
 
 /** The data directory of `switchboard serve` when none is given: `switchboard-data` in the working directory. */
@@ -35,7 +37,7 @@ export const DEFAULT_DATA_DIR = 'switchboard-data';
  *
  * @throws StoreError when a durable store cannot be opened (see `SqliteStore.open`, `PostgresStore.open`)
  */
-export async function openStore(config: StoreConfig, onWaiting?: (owner: string) => void): Promise<Store> {
+export async function openStore(config: StoreConfig, onWaiting?: (owner: DatabaseOwner) => void): Promise<Store> {
   if (config.kind === 'memory') return new MemoryStore({ eventRetention: config.eventRetention, eventMaxAgeMs: config.eventMaxAgeMs });
   if (config.kind === 'postgres')
     return PostgresStore.open({

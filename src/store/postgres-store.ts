@@ -253,6 +253,11 @@ export class PostgresStore implements Store {
     return this.#closed;
   }
 
+  /** Records where this server serves, so that standbys redirect clients to it. */
+  advertise(url: string): Promise<void> {
+    return translatedAsync(`cannot write to ${this.where}`, () => this.#lease.advertise(this.#readers, url));
+  }
+
   get failure(): StoreError | undefined {
     return this.#failure;
   }

@@ -5,8 +5,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresUnavailableReason, startPostgres } from '../support/postgres.ts';
+import { openRaw } from './support/raw-http.ts';
 import { restClient } from './support/rest-client.ts';
 import { startServerProcess, type ServerProcess } from './support/server-process.ts';
+import { refusedUpgradeStatus, wsUrlOf } from './support/ws-server.ts';
 
 const unavailable = postgresUnavailableReason();
 if (unavailable) console.warn(`Skipping the PostgreSQL failover tests: ${unavailable}`);
@@ -25,15 +27,19 @@ async function acknowledgedJobs(server: ServerProcess, count: number): Promise<s
   return ids;
 }
 
-/** Starts a standby on `url` and resolves once it says it is waiting, with the promise of its taking over. */
-async function standingBy(url: string): Promise<{ takenOver: Promise<ServerProcess> }> {
-  let waiting!: () => void;
-  const announced = new Promise<void>((resolve) => (waiting = resolve));
+/**
+ * Starts a standby on `url` and resolves once it says it is waiting, with its address and the promise of its taking
+ * over (on the same address).
+ */
+async function standingBy(url: string): Promise<{ standbyUrl: string; takenOver: Promise<ServerProcess> }> {
+  let waiting!: (standbyUrl: string) => void;
+  const announced = new Promise<string>((resolve) => (waiting = resolve));
   const takenOver = startServerProcess(['--store', url, '--standby', ...LEASE], {}, (stdout) => {
-    if (stdout.includes('standing by')) waiting();
+    const standbyUrl = /standing by on (http:\/\/[^\s:]+:\d+)/.exec(stdout)?.[1];
+    if (standbyUrl) waiting(standbyUrl);
   });
-  await Promise.race([announced, takenOver]);
-  return { takenOver };
+  const standbyUrl = await Promise.race([announced, takenOver.then(() => { throw new Error('took over without standing by'); })]);
+  return { standbyUrl, takenOver };
 }
 
 async function expectJobs(server: ServerProcess, ids: readonly string[]): Promise<void> {
@@ -56,6 +62,41 @@ if (!cluster) {
       } finally {
         await owner.stop();
       }
+    });
+
+    it('has a standby redirect requests to the owner, and refuse WebSocket upgrades, until it takes over', async () => {
+      const url = await cluster.createDatabase();
+      const owner = await startServerProcess(['--store', url, ...LEASE]);
+      const ids = await acknowledgedJobs(owner, 1);
+      const { standbyUrl, takenOver } = await standingBy(url);
+      try {
+        const redirect = await fetch(new URL(`/routing/jobs/${ids[0]}?api-version=2023-11-01`, standbyUrl), { redirect: 'manual' });
+        expect(redirect.status).toBe(307);
+        expect(redirect.headers.get('location')).toBe(`${owner.url}/routing/jobs/${ids[0]}?api-version=2023-11-01`);
+        // A client that follows it (fetch does, keeping method and body on a 307) is served by the owner.
+        const followed = await fetch(new URL('/routing/jobs/through-standby?api-version=2023-11-01', standbyUrl), {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/merge-patch+json' },
+          body: JSON.stringify({ queueId: 'q', channelId: 'voice' }),
+        });
+        expect(followed.status).toBe(201);
+        expect((await restClient(owner.url).get('/routing/jobs/through-standby')).status).toBe(200);
+        // A path that reads as another host stays on the owner's.
+        const raw = await openRaw(standbyUrl);
+        raw.write('GET //elsewhere.example/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+        expect((await raw.reply()).headers['location']).toBe(`${owner.url}//elsewhere.example/x`);
+        raw.socket.destroy();
+        const ready = await fetch(new URL('/readyz', standbyUrl));
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toMatchObject({ status: 'standby', code: 'NotOwner', ownerUrl: owner.url });
+        expect((await fetch(new URL('/healthz', standbyUrl))).status).toBe(200);
+        expect(await refusedUpgradeStatus(wsUrlOf(standbyUrl))).toBe(503);
+      } finally {
+        await owner.stop();
+      }
+      const successor = await takenOver;
+      expect(successor.url).toBe(standbyUrl);
+      await successor.stop();
     });
 
     it('hands the database to the standby when the owner is killed, with every acknowledged change', async () => {

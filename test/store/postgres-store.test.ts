@@ -75,7 +75,7 @@ if (!cluster) {
       await commitJob(owner, 'before', 1);
       const first = await leaseRow(url);
       let waitingFor: string | undefined;
-      const standby = openOn(url, { lease: { wait: true, onWaiting: (who) => (waitingFor = who) } });
+      const standby = openOn(url, { lease: { wait: true, onWaiting: (who) => (waitingFor = who.owner) } });
       await expect.poll(() => waitingFor, { timeout: 5000 }).toBe(first.owner);
       // As when the owner's process dies: its connection ends, and with it the lock it held.
       await sql(url, 'SELECT pg_terminate_backend(backend_pid) FROM switchboard_lease');

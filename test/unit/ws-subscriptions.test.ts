@@ -38,9 +38,24 @@ describe('subscribe', () => {
     socket.send(JSON.stringify({ id: 1, op: 'subscribe', args: { fromSequence: 1 } }));
     await expect.poll(() => messages.length).toBe(last + 1);
 
-    expect(messages[0]).toEqual({ id: 1, ok: true, result: { subscriptionId: 's1' } });
+    expect(messages[0]).toEqual({ id: 1, ok: true, result: { subscriptionId: 's1', nextSequence: 1 } });
     const numbers = messages.slice(1).map((message) => (message['event'] as { sequenceNumber: number }).sequenceNumber);
     expect(numbers).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    socket.close();
+  });
+
+  it('answers a live subscription with the next number to be published, which is its first event', async () => {
+    server = await startInProcessServer();
+    await routing(server.router);
+    const head = server.router.engine.log.lastSequenceNumber;
+    const { socket, messages } = await recorder(server.wsUrl);
+
+    socket.send(JSON.stringify({ id: 1, op: 'subscribe', args: {} }));
+    await expect.poll(() => messages.length).toBe(1);
+    expect(messages[0]).toEqual({ id: 1, ok: true, result: { subscriptionId: 's1', nextSequence: head + 1 } });
+    await server.router.upsertJob('j', { queueId: 'q', channelId: 'voice' });
+    await expect.poll(() => messages.length).toBeGreaterThan(1);
+    expect((messages[1]!['event'] as { sequenceNumber: number }).sequenceNumber).toBe(head + 1);
     socket.close();
   });
 

@@ -18,8 +18,14 @@ export interface LeaseOptions {
   readonly ttlMs?: number | undefined;
   /** While another Switchboard owns the database: wait to take over (a standby) rather than refuse. */
   readonly wait?: boolean | undefined;
-  /** Called once when a standby starts waiting, with who owns the database. */
-  readonly onWaiting?: ((owner: string) => void) | undefined;
+  /** Called while a standby waits, with who owns the database: when it starts waiting, and whenever that changes. */
+  readonly onWaiting?: ((owner: DatabaseOwner) => void) | undefined;
+}
+
+/** Who owns a database: `host/pid`, and the address it serves at once it has said (`''` until then). */
+export interface DatabaseOwner {
+  readonly owner: string;
+  readonly url: string;
 }
 
 export const DEFAULT_LEASE_TTL_MS = 5000;
@@ -28,8 +34,7 @@ const STANDBY_POLL_MS = 250;
 /** Any number; the second half of the key is the schema, so that each schema has its own owner. */
 const OWNER_LOCK = 0x53574243;
 
-interface LeaseRow {
-  readonly owner: string;
+interface LeaseRow extends DatabaseOwner {
   readonly expired: boolean;
   readonly expiresAt: string;
 }
@@ -54,12 +59,12 @@ export class Lease {
   static async acquire(session: pg.Client, where: string, options: LeaseOptions = {}): Promise<Lease> {
     const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
     const owner = `${hostname()}/${process.pid}`;
-    let announced = false;
+    let announced: string | undefined;
     for (;;) {
       const { rows } = await session.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked", [OWNER_LOCK]);
       if (rows[0]!.locked) {
         const taken = await session.query<{ token: string }>(
-          `UPDATE switchboard_lease SET owner = $1, backend_pid = pg_backend_pid(), token = token + 1,
+          `UPDATE switchboard_lease SET owner = $1, owner_url = '', backend_pid = pg_backend_pid(), token = token + 1,
              expires_at = clock_timestamp() + $2 * interval '1 millisecond' RETURNING token`,
           [owner, ttlMs],
         );
@@ -79,9 +84,9 @@ export class Lease {
           'StoreLocked',
           `${where} is in use by another Switchboard (${held.owner}, lease until ${held.expiresAt}); start this one with --standby to take over when it stops`,
         );
-      } else if (!announced) {
-        announced = true;
-        options.onWaiting?.(held.owner);
+      } else if (announced !== `${held.owner} ${held.url}`) {
+        announced = `${held.owner} ${held.url}`;
+        options.onWaiting?.({ owner: held.owner, url: held.url });
       }
       await new Promise((resolve) => setTimeout(resolve, STANDBY_POLL_MS));
     }
@@ -103,6 +108,11 @@ export class Lease {
       throw new StoreError('StoreLeaseLost', `${where} was taken over by another Switchboard: this one (${this.owner}, lease ${this.token}) may write nothing more`);
   }
 
+  /** Says where this owner serves, for standbys to send clients there. */
+  async advertise(client: pg.Client | pg.Pool, url: string): Promise<void> {
+    await client.query('UPDATE switchboard_lease SET owner_url = $2 WHERE token = $1', [this.token, url]);
+  }
+
   /** Gives the lease up, so that a standby takes over at once instead of after the lease would have expired. */
   async release(session: pg.Client): Promise<void> {
     await session.query("UPDATE switchboard_lease SET expires_at = '-infinity' WHERE token = $1", [this.token]);
@@ -110,9 +120,9 @@ export class Lease {
 }
 
 async function readLease(session: pg.Client): Promise<LeaseRow> {
-  const { rows } = await session.query<{ owner: string; expired: boolean; expires_at: string }>(
-    'SELECT owner, expires_at <= clock_timestamp() AS expired, expires_at::text FROM switchboard_lease',
+  const { rows } = await session.query<{ owner: string; owner_url: string; expired: boolean; expires_at: string }>(
+    'SELECT owner, owner_url, expires_at <= clock_timestamp() AS expired, expires_at::text FROM switchboard_lease',
   );
   const row = rows[0]!;
-  return { owner: row.owner, expired: row.expired, expiresAt: row.expires_at };
+  return { owner: row.owner, url: row.owner_url, expired: row.expired, expiresAt: row.expires_at };
 }

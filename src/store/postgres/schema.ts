@@ -16,8 +16,9 @@ export const MIGRATIONS: readonly string[] = [
   // Who may write (postgres/lease.ts): one row, its token raised at every change of owner.
   `CREATE TABLE switchboard_lease (
      only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
-     owner text NOT NULL, backend_pid integer NOT NULL, token bigint NOT NULL, expires_at timestamptz NOT NULL);
-   INSERT INTO switchboard_lease (owner, backend_pid, token, expires_at) VALUES ('', 0, 0, '-infinity');`,
+     owner text NOT NULL, owner_url text NOT NULL, backend_pid integer NOT NULL, token bigint NOT NULL,
+     expires_at timestamptz NOT NULL);
+   INSERT INTO switchboard_lease (owner, owner_url, backend_pid, token, expires_at) VALUES ('', '', 0, 0, '-infinity');`,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -19,7 +19,7 @@ import type { ClientStep } from './paths.schemas.ts';
 /** The machines' events carry times; the paths run on a clock of their own, from this instant. */
 const T0 = Date.UTC(2026, 0, 1);
 /** How far ahead the short deadlines of the paths are set (`closeAt`, `scheduleAt`), and how long offers last. */
-const SHORT_SECONDS = 1;
+const SHORT_SECONDS = 2;
 const SHORT = `$now+${SHORT_SECONDS}s`;
 
 type JobSnapshot = SnapshotFrom<typeof jobMachine>;

@@ -11,7 +11,6 @@ import { applyDeclaredSubscriptions, ConfigFileError, environmentOver, readConfi
 import { createLogger, LOG_LEVELS, logRequest, logWebhookAttempt, logWsConnect, logWsDisconnect } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { exportMachines } from './console/machine-definitions.ts';
-import { formatPaths, isPathMachineName, machinePaths, PATH_MACHINE_NAMES } from './paths/machine-paths.ts';
 import { Router } from './router.ts';
 import { backupDataDir } from './store/sqlite/backup.ts';
 import { DATABASE_FILE } from './store/sqlite/database.ts';
@@ -326,7 +325,9 @@ function printMachines(json: boolean): void {
 }
 
 /** `switchboard paths --machine <name>`: the machine's test paths, for a reader or (`--json`) for a generator. */
-function printPaths(machine: string | undefined, json: boolean): void {
+async function printPaths(machine: string | undefined, json: boolean): Promise<void> {
+  // Loaded here only: a server has no use for the graph walker.
+  const { formatPaths, isPathMachineName, machinePaths, PATH_MACHINE_NAMES } = await import('./paths/machine-paths.ts');
   const names = PATH_MACHINE_NAMES.join(', ');
   if (machine === undefined) throw new UsageError(`paths needs --machine: one of ${names}`);
   if (!isPathMachineName(machine)) throw new UsageError(`unknown machine ${JSON.stringify(machine)} for paths: one of ${names}`);
@@ -360,7 +361,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     }
     if (positionals[0] === 'paths') {
       if (positionals.length !== 1) throw new UsageError('paths takes no argument; name the machine with --machine');
-      printPaths(values.machine, values.json === true);
+      await printPaths(values.machine, values.json === true);
       return 0;
     }
     if (values.json !== undefined) throw new UsageError('--json applies to the machines and paths commands only');

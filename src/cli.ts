@@ -23,7 +23,8 @@ import type { WebhookOptions } from './webhooks/webhooks.ts';
 /**
  * The `switchboard` command. `serve` starts the server on its store (durable SQLite unless `--store memory`) and logs
  * exactly one line saying where it listens and where its data is; SIGINT and SIGTERM drain and close it (`shutDown`).
- * `backup` copies a data directory's database while it is served; `machines` prints the machines' definitions.
+ * `backup` copies a data directory's database while it is served; `machines` prints the machines' definitions;
+ * `paths` prints a machine's test paths as client steps (docs/testing-your-client.md).
  * Exit codes: 0 after a clean shutdown, a finished backup or a printout, 1 when the server fails to listen, its store cannot be opened (the message names the `StoreError` code) or
  * a shutdown passes `--shutdown-timeout`, 2 for a usage or configuration error.
  */
@@ -90,6 +91,12 @@ Usage: switchboard machines [--json]
 
 Prints every machine of the router (job, offer, worker, queue): its states, events, guards and actions. With --json,
 the machines' definitions as XState produces them (machine.toJSON()), as GET /machines serves them.
+
+Usage: switchboard paths --machine job|offer|worker [--json]
+
+Prints test paths for client developers: the shortest path to every transition of that machine, each step an API
+operation a client performs (upsertJob, acceptJobOffer, …) or time passing, with the state it leads to. With --json,
+the document of docs/testing-your-client.md, to generate tests of a client against the router's real lifecycle.
 
 Usage: switchboard backup <file> [--data-dir <dir>]
 
@@ -333,6 +340,7 @@ const OPTIONS = {
   'webhook-retry-max': { type: 'string' },
   'webhook-timeout': { type: 'string' },
   json: { type: 'boolean' },
+  machine: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -350,6 +358,17 @@ function printMachines(json: boolean): void {
         `guards ${machine.guards.join(', ') || '(none)'}; actions ${machine.actions.join(', ') || '(none)'}\n`,
     );
   }
+}
+
+/** `switchboard paths --machine <name>`: the machine's test paths, for a reader or (`--json`) for a generator. */
+async function printPaths(machine: string | undefined, json: boolean): Promise<void> {
+  // Loaded here only: a server has no use for the graph walker.
+  const { formatPaths, isPathMachineName, machinePaths, PATH_MACHINE_NAMES } = await import('./paths/machine-paths.ts');
+  const names = PATH_MACHINE_NAMES.join(', ');
+  if (machine === undefined) throw new UsageError(`paths needs --machine: one of ${names}`);
+  if (!isPathMachineName(machine)) throw new UsageError(`unknown machine ${JSON.stringify(machine)} for paths: one of ${names}`);
+  const paths = machinePaths(machine);
+  process.stdout.write(json ? `${JSON.stringify(paths, null, 2)}\n` : formatPaths(paths));
 }
 
 function parseCommandLine(argv: readonly string[]) {
@@ -376,7 +395,13 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
       printMachines(values.json === true);
       return 0;
     }
-    if (values.json !== undefined) throw new UsageError('--json applies to the machines command only');
+    if (positionals[0] === 'paths') {
+      if (positionals.length !== 1) throw new UsageError('paths takes no argument; name the machine with --machine');
+      await printPaths(values.machine, values.json === true);
+      return 0;
+    }
+    if (values.json !== undefined) throw new UsageError('--json applies to the machines and paths commands only');
+    if (values.machine !== undefined) throw new UsageError('--machine applies to the paths command only');
     if (positionals[0] === 'backup') {
       if (positionals.length !== 2) throw new UsageError('backup takes one argument: the file to write');
       const dataDir = (typeof values['data-dir'] === 'string' ? values['data-dir'] : env['SWITCHBOARD_DATA_DIR']) || DEFAULT_DATA_DIR;

@@ -198,7 +198,7 @@ export type Setup = typeof setupArb extends fc.Arbitrary<infer T> ? T : never;
 // ------------------------------------------------------------------------------------------------ execution
 
 /** The router under test and what the test knows that the router does not tell. */
-interface World extends Expectations {
+export interface World extends Expectations {
   /** The router currently open on `store`; a restart replaces it. */
   session: TestRouter;
   readonly store: MemoryStore;
@@ -208,7 +208,7 @@ interface World extends Expectations {
   restarts: number;
 }
 
-async function openWorld(setup: Setup): Promise<World> {
+export async function openWorld(setup: Setup): Promise<World> {
   // Through JSON, so every restart reads back exactly what a durable store would have persisted.
   const store = new MemoryStore({ json: true });
   const session = await openTestRouter({ store });
@@ -337,7 +337,7 @@ async function race(world: World, k: number, rival: Rival): Promise<void> {
 const iso = (world: World, afterMs: number) => new Date(world.session.clock.now() + afterMs).toISOString();
 
 /** Carries out one command. A refusal (`RouterError`) is an allowed outcome and is returned; anything else throws. */
-async function perform(world: World, op: Op): Promise<RouterError | undefined> {
+export async function perform(world: World, op: Op): Promise<RouterError | undefined> {
   try {
     await dispatch(world, op);
     return undefined;

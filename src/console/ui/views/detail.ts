@@ -2,7 +2,7 @@ import { ApiError, getJson } from '../api.ts';
 import { drawChart } from '../chart-view.ts';
 import { h, replace, route, throttled } from '../dom.ts';
 import type { View, ViewContext } from '../context.ts';
-import type { ActorKind, ActorState, RouterEvent, Transition } from '../stream-types.ts';
+import type { ActorKind, RouterEvent, Transition } from '../stream-types.ts';
 import { followTransitions } from '../transitions.ts';
 
 /** Most history rows kept on a page; older ones are dropped from the top. */
@@ -18,8 +18,6 @@ interface Subject {
   readonly concerns: (event: RouterEvent) => boolean;
   /** The state an event of its history says it reached, for actors whose events tell it (offers). */
   readonly stateFromEvent?: ((event: RouterEvent) => string | undefined) | undefined;
-  /** Its current state read over REST (for servers whose transitions stream gives no snapshot). */
-  readonly restState: () => Promise<string | undefined>;
   /** The facts shown above the chart, read again as its events arrive. */
   readonly facts: () => Promise<HTMLElement>;
 }
@@ -61,7 +59,6 @@ function jobSubject(jobId: string): Subject {
       if (event.type === 'RouterWorkerOfferIssued') offers.set(String(event.data['offerId']), String(event.data['workerId']));
       return true;
     },
-    restState: async () => (await notFoundAsUndefined(getJson<{ status: string }>(`/routing/jobs/${encodeURIComponent(jobId)}`)))?.status,
     facts: async () => {
       const job = await notFoundAsUndefined(
         getJson<{ status: string; queueId?: string; channelId?: string; priority?: number; assignments?: Record<string, { workerId?: string }> }>(
@@ -94,7 +91,6 @@ function workerSubject(workerId: string): Subject {
     title: `Worker ${workerId}`,
     filter: { workerId },
     concerns: () => true,
-    restState: async () => (await read())?.state,
     facts: async () => {
       const worker = await read();
       if (worker === undefined) return h('p', {}, 'This worker does not exist (or was deleted).');
@@ -125,10 +121,6 @@ function offerSubject(workerId: string, offerId: string): Subject {
       return true;
     },
     stateFromEvent: (event) => OFFER_STATES[event.type],
-    restState: async () => {
-      const worker = await notFoundAsUndefined(getJson<{ offers: Array<{ offerId: string }> }>(`/routing/workers/${encodeURIComponent(workerId)}`));
-      return worker?.offers.some((offer) => offer.offerId === offerId) ? 'issued' : fromEvents;
-    },
     facts: async () =>
       facts([
         ['Worker', h('a', { href: route('worker', workerId) }, workerId)],
@@ -229,25 +221,15 @@ function detailView(subjectOf: (params: readonly string[]) => Subject | undefine
     };
     shown = show;
     if (fromEvents !== undefined) show(fromEvents);
-    const restStates = async (): Promise<ActorState[]> => {
-      const current = await subject.restState();
-      return current === undefined ? [] : [{ kind: subject.kind, id: subject.id, state: current }];
-    };
     stops.push(
       await followTransitions(context.feed, { kinds: [subject.kind], ids: [subject.id] }, {
         onSnapshot: (actors) => {
+          // A snapshot holds live actors only: an offer already answered is not in it, and keeps the state its events
+          // tell; a job or worker not in it does not exist.
           const ours = actors.find((actor) => actor.kind === subject.kind && actor.id === subject.id);
-          if (ours !== undefined) {
-            live = true;
-            show(ours.state);
-          }
-          // A snapshot holds live actors; one that has ended (an answered offer) is read from REST or its events.
-          else
-            void restStates().then((states) => {
-              if (states[0] === undefined || live) return;
-              live = true;
-              show(states[0].state);
-            });
+          if (ours === undefined) return;
+          live = true;
+          show(ours.state);
         },
         onTransition: (transition: Transition) => {
           live = true;
@@ -256,7 +238,7 @@ function detailView(subjectOf: (params: readonly string[]) => Subject | undefine
           context.announce(`${subject.title} is now ${transition.to}`);
           refreshFacts.mark();
         },
-      }, restStates),
+      }),
     );
     return () => stops.forEach((stop) => stop());
   };

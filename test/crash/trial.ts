@@ -21,6 +21,11 @@ import { DEADLINE_AHEAD_MS, QUEUES, setUpRouting, startWorkload } from './worklo
 
 /** How long the workload runs before the kill, ms: drawn per trial, so the kill lands in every phase of it. */
 export const RUN_BEFORE_KILL_MS = { min: 300, max: 2000 } as const;
+/**
+ * Changes acknowledged before the drawn time starts to count: on a loaded machine the workload runs slower, and a
+ * trial killed before it did this much would check next to nothing.
+ */
+export const ACKNOWLEDGED_BEFORE_KILL = 60;
 
 export interface TrialResult {
   readonly seed: number;
@@ -67,7 +72,10 @@ export async function runTrial(seed: number, store: TrialStore = 'sqlite'): Prom
     const observer = await ServerHistory.open(first.url);
     const workload = await startWorkload(first.url, ledger, prng.fork('workload'));
 
-    await sleep(prng.between(RUN_BEFORE_KILL_MS.min, RUN_BEFORE_KILL_MS.max));
+    const runFor = prng.between(RUN_BEFORE_KILL_MS.min, RUN_BEFORE_KILL_MS.max);
+    const waitingSince = Date.now();
+    while (ledger.acknowledged < ACKNOWLEDGED_BEFORE_KILL && Date.now() - waitingSince < 20_000) await sleep(20);
+    await sleep(runFor);
     await first.stop('SIGKILL');
     const killedAt = Date.now();
     await workload.stop();

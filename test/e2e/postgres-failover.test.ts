@@ -91,6 +91,10 @@ if (!cluster) {
         expect(await ready.json()).toMatchObject({ status: 'standby', code: 'NotOwner', ownerUrl: owner.url });
         expect((await fetch(new URL('/healthz', standbyUrl))).status).toBe(200);
         expect(await refusedUpgradeStatus(wsUrlOf(standbyUrl))).toBe(503);
+      } catch (error) {
+        // The standby would otherwise wait for the database for good.
+        void takenOver.then((standby) => standby.stop());
+        throw error;
       } finally {
         await owner.stop();
       }

@@ -5,6 +5,15 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const LISTENING = /listening on (http:\/\/[^\s;]+)/;
 const START_TIMEOUT_MS = 20_000;
 
+/**
+ * Every server child still running. A test that times out never reaches the `finally` that stops its server, so
+ * whatever is left when the test process exits is killed then rather than left running.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** A `switchboard serve` child process on a random loopback port. */
 export interface ServerProcess {
   /** `http://127.0.0.1:<port>` as the server logged it. */
@@ -55,7 +64,13 @@ export function startServerProcess(
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
 
   const server = (url: string): ServerProcess => ({
     url,

@@ -335,9 +335,9 @@ function startRouters(
       rateLimiter: one.rateLimiter,
       observe: one.observe,
       metrics: one.metrics,
+      log: one.logFault,
       onUpgrade: one.gateway.handleUpgrade,
     })),
-    log: (message) => hosted[0]!.logFault(message),
   });
 }
 

@@ -24,6 +24,8 @@ export interface HostedRouter {
   readonly rateLimiter: RateLimiter;
   readonly observe?: RestHandlerOptions['observe'];
   readonly metrics?: RestHandlerOptions['metrics'];
+  /** Where its unexpected faults are reported, with their stack; default `console.error`. */
+  readonly log?: ((message: string) => void) | undefined;
   /** Its WebSocket gateway's upgrade hook; the gateway answers on `/<name>/ws`. */
   readonly onUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
@@ -36,7 +38,6 @@ export interface MultiRouterServerOptions {
   /** Default `127.0.0.1`. Anything but loopback requires every router to have an access key. */
   readonly host?: string | undefined;
   readonly maxBodyBytes?: number | undefined;
-  readonly log?: ((message: string) => void) | undefined;
   /** Serves each router's console at `/<name>/console/`; default true. */
   readonly console?: boolean | undefined;
 }
@@ -76,7 +77,6 @@ export function checkRoutersConfig(host: string, routers: ReadonlyArray<{ readon
 export async function startMultiRouterServer(options: MultiRouterServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   checkRoutersConfig(host, options.routers);
-  const log = options.log ?? ((message: string) => console.error(message));
   const mounts = new Map<string, { readonly hosted: HostedRouter; readonly handler: RequestHandler }>();
   for (const hosted of options.routers) {
     const basePath = `/${hosted.name}`;
@@ -86,7 +86,7 @@ export async function startMultiRouterServer(options: MultiRouterServerOptions):
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       rateLimiter: hosted.rateLimiter,
       now: () => hosted.router.engine.now(),
-      log: (message) => log(`router ${hosted.name}: ${message}`),
+      log: hosted.log ?? ((message) => console.error(`router ${hosted.name}: ${message}`)),
       observe: hosted.observe,
       metrics: hosted.metrics,
       console: options.console === false ? undefined : createConsoleStatic({ accessKey: hosted.accessKey, basePath }),

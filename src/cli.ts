@@ -1,22 +1,24 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
-import { checkServerConfig, ServerConfigError, startServer } from './gateway/server.ts';
+import { checkServerConfig, ServerConfigError, startServer, type RunningServer } from './gateway/server.ts';
+import { checkRoutersConfig, startMultiRouterServer } from './gateway/multi-router-server.ts';
+import { routerAccessKeyVariable, routerNameProblem } from './gateway/router-names.ts';
 import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, shutDown } from './gateway/shutdown.ts';
 import { startStandbyServer } from './gateway/standby-server.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
-import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './gateway/rate-limit.ts';
+import { AZURE_JOB_ROUTER_RATE_LIMIT } from './gateway/rate-limit.ts';
 import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
-import { createWsGateway } from './gateway/ws/gateway.ts';
-import { applyDeclaredSubscriptions, ConfigFileError, environmentOver, readConfigFile, type ConfigFile } from './config/config-file.ts';
-import { createLogger, LOG_LEVELS, logRequest, logWebhookAttempt, logWsConnect, logWsDisconnect } from './observability/logger.ts';
-import { createMetrics } from './observability/metrics.ts';
+import { WS_PATH } from './gateway/ws/gateway.ts';
+import { ConfigFileError, environmentOver, readConfigFile, ROUTERS_VARIABLE, type ConfigFile } from './config/config-file.ts';
+import { openHostedRouter, type HostedRouterRuntime } from './hosted-router.ts';
+import { createLogger, LOG_LEVELS } from './observability/logger.ts';
 import { exportMachines } from './console/machine-definitions.ts';
-import { Router } from './router.ts';
 import { backupDataDir } from './store/sqlite/backup.ts';
 import { DATABASE_FILE } from './store/sqlite/database.ts';
-import { DEFAULT_DATA_DIR, describeStore, openStore, type StoreConfig } from './store/open-store.ts';
+import { DEFAULT_DATA_DIR, describeStore, ROUTERS_DIR, routerStoreConfig, type StoreConfig } from './store/open-store.ts';
 import { PostgresStore } from './store/postgres-store.ts';
+import type { DatabaseOwner } from './store/postgres/lease.ts';
 import { StoreError } from './store/store-error.ts';
 import type { WebhookOptions } from './webhooks/webhooks.ts';
 
@@ -84,6 +86,13 @@ Options (each also settable by environment variable, and in a JSON config file; 
                         connections get 503 ShuttingDown), closes WebSocket connections with 1001, flushes the store
                         and exits 0. Past the bound it closes forcibly and exits 1. A second signal ends the process
                         at once. Env SWITCHBOARD_SHUTDOWN_TIMEOUT. Default ${DEFAULT_SHUTDOWN_TIMEOUT_SECONDS}.
+  --routers <names>     Host several independent routers, comma-separated (e.g. eu-west,us-east), each under /<name>/
+                        (REST /<name>/routing/..., WebSocket /<name>/ws, console /<name>/console/; Azure SDK endpoint
+                        http://host:port/<name>/), each with its own data (sqlite: <data-dir>/routers/<name>/;
+                        postgres: schema <name>), events, sequence numbers and access key: for router eu-west, env
+                        SWITCHBOARD_ACCESS_KEY_EU_WEST (the name upper-cased, hyphens as underscores); --access-key
+                        is then refused. Names: 1-63 of a-z, 0-9 and -. Env SWITCHBOARD_ROUTERS. Without it, one
+                        router is served un-prefixed. See docs/scaling.md.
   -h, --help            Show this help.
 
 ${WS_ENVIRONMENT_HELP}
@@ -98,9 +107,9 @@ Prints test paths for client developers: the shortest path to every transition o
 operation a client performs (upsertJob, acceptJobOffer, …) or time passing, with the state it leads to. With --json,
 the document of docs/testing-your-client.md, to generate tests of a client against the router's real lifecycle.
 
-Usage: switchboard backup <file> [--data-dir <dir>]
+Usage: switchboard backup <file> [--data-dir <dir>] [--routers <name>]
 
-Copies the sqlite database of <dir> to <file> while a server may be serving from it (SQLite's online backup: a
+Copies the sqlite database of <dir> (with --routers and one name, of that router's <dir>/routers/<name>) to <file> while a server may be serving from it (SQLite's online backup: a
 consistent copy of one moment). To restore, start a server on a data directory holding that file as
 ${DATABASE_FILE}. See docs/storage.md.
 `;
@@ -126,11 +135,20 @@ interface ServeConfig {
   readonly webhooks: Required<Pick<WebhookOptions, 'retryInitialMs' | 'retryMaxMs' | 'timeoutMs'>>;
   /** Event subscriptions the config file declares, upserted at start where they differ from the stored ones. */
   readonly eventSubscriptions: ConfigFile['eventSubscriptions'];
+  /** The routers of a server hosting several (`--routers`); `undefined` for the single un-prefixed router. */
+  readonly routers: readonly DeclaredRouter[] | undefined;
+}
+
+/** One router of a server hosting several, as declared. */
+interface DeclaredRouter {
+  readonly name: string;
+  readonly accessKey: string | undefined;
+  readonly eventSubscriptions: ConfigFile['eventSubscriptions'];
 }
 
 /** Options win over environment variables (with the config file beneath them, see `environmentOver`), which win over defaults. */
 function serveConfig(
-  values: Record<string, string | boolean | undefined>,
+  values: Record<string, string | boolean | string[] | undefined>,
   env: NodeJS.ProcessEnv,
   file: ConfigFile | undefined,
 ): ServeConfig {
@@ -157,7 +175,35 @@ function serveConfig(
       timeoutMs: duration('--webhook-timeout', text('webhook-timeout', 'SWITCHBOARD_WEBHOOK_TIMEOUT') ?? '30s'),
     },
     eventSubscriptions: file?.eventSubscriptions,
+    routers: declaredRouters(values['routers'], text('access-key', 'SWITCHBOARD_ACCESS_KEY'), env, file),
   };
+}
+
+/**
+ * The routers `--routers` (comma-separated, or repeated), else `SWITCHBOARD_ROUTERS` (which the config file's
+ * `routers` stands for) declares, each with its key from `SWITCHBOARD_ACCESS_KEY_<NAME>` (or the file's `routers.<name>.accessKey`)
+ * and the file's `routers.<name>.eventSubscriptions`. Keys and subscriptions are each router's own, so the
+ * server-wide ones are refused alongside routers rather than shared between them.
+ */
+function declaredRouters(
+  option: string | boolean | string[] | undefined,
+  serverAccessKey: string | undefined,
+  env: NodeJS.ProcessEnv,
+  file: ConfigFile | undefined,
+): DeclaredRouter[] | undefined {
+  const listed = (Array.isArray(option) ? option.join(',') : env[ROUTERS_VARIABLE])?.split(',').map((name) => name.trim());
+  if (listed === undefined) return undefined;
+  if (serverAccessKey !== undefined)
+    throw new UsageError(
+      'with routers, each router has its own access key: set SWITCHBOARD_ACCESS_KEY_<NAME> (or routers.<name>.accessKey in the config file) instead of --access-key',
+    );
+  if (file?.eventSubscriptions !== undefined)
+    throw new UsageError('with routers, event subscriptions are each router\'s own: declare them as routers.<name>.eventSubscriptions in the config file');
+  return listed.map((name) => ({
+    name,
+    accessKey: env[routerAccessKeyVariable(name)] || undefined,
+    eventSubscriptions: file?.routers?.[name]?.eventSubscriptions,
+  }));
 }
 
 function logLevel(text: string): LevelWithSilent {
@@ -219,77 +265,50 @@ function duration(name: string, text: string): number {
 }
 
 async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void> {
-  const wsOptions = wsOptionsFromEnvironment(env);
-  checkServerConfig(config.host, config.accessKey);
+  const ws = wsOptionsFromEnvironment(env);
+  if (config.routers === undefined) checkServerConfig(config.host, config.accessKey);
+  else checkRoutersConfig(config.host, config.routers);
   const logger = createLogger(config.logLevel);
   const standby = config.store.kind === 'postgres' && config.store.lease.wait ? await startStandbyServer(config.host, config.port) : undefined;
-  const store = await openStore(config.store, (owner) => {
+  const onWaiting = (owner: DatabaseOwner) => {
     standby?.setOwner(owner);
     const where = owner.url ? ` at ${owner.url}` : '';
     process.stdout.write(`switchboard standing by on ${standby?.url}: ${describeStore(config.store)} is owned by ${owner.owner}${where}; taking over when it stops\n`);
-  }).finally(() => standby?.close());
-  // The real server takes the standby's address, random port included (closed above, before binding it).
-  const router = await Router.open({ store, webhooks: config.webhooks }).catch(async (error: unknown) => {
-    await store.close();
+  };
+  const settings = { rateLimit: config.rateLimit, webhooks: config.webhooks, ws, logger, onWaiting };
+  const declared = config.routers ?? [{ name: undefined, accessKey: config.accessKey, eventSubscriptions: config.eventSubscriptions }];
+  const hosted: Array<HostedRouterRuntime & { readonly name: string | undefined; readonly accessKey: string | undefined }> = [];
+  const closeAll = () => Promise.all(hosted.map(({ router }) => router.close()));
+  try {
+    // One at a time: a store that cannot be opened stops the start-up before the next is touched.
+    for (const { name, accessKey, eventSubscriptions } of declared) {
+      const store = name === undefined ? config.store : routerStoreConfig(config.store, name);
+      const wsPath = name === undefined ? undefined : `/${name}${WS_PATH}`;
+      hosted.push({ name, accessKey, ...(await openHostedRouter({ ...settings, name, store, accessKey, eventSubscriptions, wsPath })) });
+    }
+  } catch (error) {
+    await closeAll();
     throw error;
-  });
-  await applyDeclaredSubscriptions(router, config.eventSubscriptions).catch(async (error: unknown) => {
-    await router.close();
-    throw error;
-  });
-  // One budget per client across REST and WebSocket. The limit is stated per 10 s, as Azure states it; the bucket
-  // refills evenly over that window.
-  const rateLimiter = new RateLimiter({
-    capacity: config.rateLimit,
-    refillPerSecond: config.rateLimit / 10,
-    now: () => router.engine.now(),
-  });
-  const metrics = createMetrics(router);
-  router.engine.onCommit((report) => {
-    if (report.failure) logger.error({ msg: 'commit failed', code: 'StoreUnavailable', error: report.failure.message });
-  });
-  router.webhooks.onAttempt((report) => logWebhookAttempt(logger, report));
-  const logFault = (detail: string) => logger.error({ msg: 'internal error', code: 'InternalError', detail });
-  const gateway = createWsGateway({
-    router,
-    accessKey: config.accessKey,
-    rateLimiter,
-    now: () => router.engine.now(),
-    ...wsOptions,
-    logError: (message, error) => logFault(`${message}: ${error instanceof Error ? error.stack : String(error)}`),
-    observe: { opened: (connection) => logWsConnect(logger, connection), closed: (connection) => logWsDisconnect(logger, connection) },
-    metrics,
-  });
-  const server = await startServer({
-    router,
-    port: standby?.port ?? config.port,
-    host: config.host,
-    accessKey: config.accessKey,
-    maxBodyBytes: config.maxBodyBytes,
-    rateLimiter,
-    log: logFault,
-    observe: (request) => {
-      logRequest(logger, request);
-      metrics.observeRequest(request.operation ?? 'none', request.status, request.durationMs / 1000);
-    },
-    metrics,
-    onUpgrade: gateway.handleUpgrade,
-  }).catch(async (error: unknown) => {
-    await router.close();
-    throw error;
-  });
-  if (store instanceof PostgresStore) {
-    const advertised = config.store.kind === 'postgres' ? config.store.advertiseUrl : undefined;
-    const wildcard = config.host === '0.0.0.0' || config.host === '::';
-    if (advertised !== undefined || !wildcard) await store.advertise(advertised ?? server.url);
+  } finally {
+    await standby?.close();
   }
-  const access = config.accessKey === undefined ? '; no access key, so only loopback clients are accepted' : '; requests must be signed or carry a bearer token';
-  process.stdout.write(`switchboard listening on ${server.url}; ${describeStore(config.store)}${access}\n`);
-  logger.info({ msg: 'listening', url: server.url, store: config.store.kind });
+  const routers = hosted.map(({ router }) => router);
+  const gateways = hosted.map(({ gateway }) => gateway);
+  // A standby's server takes over the standby's address, random port included (closed above, before binding it).
+  const listenConfig = standby ? { ...config, port: standby.port } : config;
+  const listening = config.routers === undefined ? startSingleRouter(listenConfig, hosted[0]!) : startRouters(listenConfig, hosted);
+  const server = await listening.catch(async (error: unknown) => {
+    await closeAll();
+    throw error;
+  });
+  await advertise(config, server.url, hosted);
+  const metricsOf = hosted.map(({ metrics }) => metrics);
+  process.stdout.write(`switchboard listening on ${server.url}; ${describeServing(config)}\n`);
+  logger.info({ msg: 'listening', url: server.url, store: config.store.kind, ...(config.routers ? { routers: config.routers.map(({ name }) => name) } : {}) });
 
   const shutdown = async () => {
-    const outcome = await shutDown({ server, gateway, router, timeoutMs: config.shutdownTimeoutMs });
-    metrics.close();
+    const outcome = await shutDown({ server, gateways, routers, timeoutMs: config.shutdownTimeoutMs });
+    for (const metrics of metricsOf) metrics.close();
     if (outcome.clean) logger.info({ msg: 'stopped' });
     else
       logger.error({
@@ -317,6 +336,77 @@ async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void>
 
 const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
+/**
+ * Records, for each router on PostgreSQL, where this server serves it, so that standbys redirect there: the
+ * `--advertise-url`, else the listening address unless that is a wildcard no other node could reach.
+ */
+async function advertise(config: ServeConfig, listeningUrl: string, hosted: ReadonlyArray<HostedRouterRuntime>): Promise<void> {
+  if (config.store.kind !== 'postgres') return;
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  const url = config.store.advertiseUrl ?? (wildcard ? undefined : listeningUrl);
+  if (url === undefined) return;
+  for (const { store } of hosted) if (store instanceof PostgresStore) await store.advertise(url);
+}
+
+/** The one router `backup --routers NAME` copies the database of. */
+function backedUpRouter(names: readonly string[]): string {
+  if (names.length !== 1) throw new UsageError('backup copies one router at a time: give --routers one name');
+  const problem = routerNameProblem(names[0]!);
+  if (problem !== undefined) throw new UsageError(problem);
+  return names[0]!;
+}
+
+/** The single un-prefixed router, as every server without `--routers` serves it. */
+function startSingleRouter(config: ServeConfig, hosted: HostedRouterRuntime): Promise<RunningServer> {
+  return startServer({
+    router: hosted.router,
+    port: config.port,
+    host: config.host,
+    accessKey: config.accessKey,
+    maxBodyBytes: config.maxBodyBytes,
+    rateLimiter: hosted.rateLimiter,
+    log: hosted.logFault,
+    observe: hosted.observe,
+    metrics: hosted.metrics,
+    onUpgrade: hosted.gateway.handleUpgrade,
+  });
+}
+
+/** Each declared router under its own prefix. */
+function startRouters(
+  config: ServeConfig,
+  hosted: ReadonlyArray<HostedRouterRuntime & { readonly name: string | undefined; readonly accessKey: string | undefined }>,
+): Promise<RunningServer> {
+  return startMultiRouterServer({
+    port: config.port,
+    host: config.host,
+    maxBodyBytes: config.maxBodyBytes,
+    routers: hosted.map((one) => ({
+      name: one.name!,
+      router: one.router,
+      accessKey: one.accessKey,
+      rateLimiter: one.rateLimiter,
+      observe: one.observe,
+      metrics: one.metrics,
+      log: one.logFault,
+      onUpgrade: one.gateway.handleUpgrade,
+    })),
+  });
+}
+
+/** The rest of the start-up line: where the state lives and who is let in. */
+function describeServing(config: ServeConfig): string {
+  if (config.routers === undefined) {
+    const access = config.accessKey === undefined ? '; no access key, so only loopback clients are accepted' : '; requests must be signed or carry a bearer token';
+    return `${describeStore(config.store)}${access}`;
+  }
+  const names = config.routers.map(({ name }) => name);
+  const where = config.store.kind === 'sqlite' ? `, each in ${resolve(config.store.dataDir, ROUTERS_DIR)}/<name>` : config.store.kind === 'postgres' ? ', each in a schema of its name' : '';
+  const keyless = config.routers.filter(({ accessKey }) => accessKey === undefined).map(({ name }) => name);
+  const access = keyless.length === 0 ? 'each with its own access key' : `without an access key, so loopback clients only: ${keyless.join(', ')}`;
+  return `${names.length} routers under /<name>/ (${names.join(', ')}); ${describeStore(config.store)}${where}; ${access}`;
+}
+
 const OPTIONS = {
   config: { type: 'string' },
   store: { type: 'string' },
@@ -339,6 +429,7 @@ const OPTIONS = {
   'webhook-retry-initial': { type: 'string' },
   'webhook-retry-max': { type: 'string' },
   'webhook-timeout': { type: 'string' },
+  routers: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   machine: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -404,7 +495,8 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     if (values.machine !== undefined) throw new UsageError('--machine applies to the paths command only');
     if (positionals[0] === 'backup') {
       if (positionals.length !== 2) throw new UsageError('backup takes one argument: the file to write');
-      const dataDir = (typeof values['data-dir'] === 'string' ? values['data-dir'] : env['SWITCHBOARD_DATA_DIR']) || DEFAULT_DATA_DIR;
+      const serverDir = (typeof values['data-dir'] === 'string' ? values['data-dir'] : env['SWITCHBOARD_DATA_DIR']) || DEFAULT_DATA_DIR;
+      const dataDir = values.routers === undefined ? serverDir : join(serverDir, ROUTERS_DIR, backedUpRouter(values.routers.join(',').split(',')));
       const { pages } = await backupDataDir(dataDir, positionals[1]!);
       process.stdout.write(`switchboard: backed up ${resolve(dataDir)} to ${resolve(positionals[1]!)} (${pages} pages)\n`);
       return 0;

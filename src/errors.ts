@@ -20,6 +20,7 @@ export const errorCatalogue = {
   ConsoleLoopbackOnly: { status: 403, azureCode: 'Forbidden', retryable: false, summary: 'The web console of a server without an access key is served to loopback clients only; start the server with an access key to open it from elsewhere.' },
   NotFound: { status: 404, azureCode: 'NotFound', retryable: false, summary: 'The resource does not exist.' },
   RouteNotFound: { status: 404, azureCode: 'NotFound', retryable: false, summary: 'No operation has this method and path, or no WebSocket operation has this name.' },
+  RouterNotFound: { status: 404, azureCode: 'NotFound', retryable: false, summary: 'The path names no router this server hosts. A server started with routers serves each under its own prefix (`/<router>/routing/...`); check the name in the endpoint of the connection string. See docs/scaling.md.' },
   QueueInUse: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'A queue cannot be deleted while it has active jobs, is a classification fallback, or workers listen on it.' },
   JobNotTerminal: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'A job can be deleted only once it is closed or cancelled.' },
   WorkerHasAssignedJobs: { status: 409, azureCode: 'Conflict', retryable: false, summary: 'A worker cannot be deleted while jobs are assigned to it; close them first.' },

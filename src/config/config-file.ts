@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { z } from 'zod';
+import { routerAccessKeyVariable } from '../gateway/router-names.ts';
 import { WS_ENVIRONMENT } from '../gateway/ws/environment.ts';
 import { LOG_LEVELS } from '../observability/logger.ts';
 import { ResourceIdSchema } from '../protocol/common.schemas.ts';
@@ -42,6 +43,19 @@ export const ConfigFileSchema = z.strictObject({
   webhookTimeout: duration.optional(),
   /** Event subscriptions by id, each as the body of `upsertEventSubscription` would give it in full. */
   eventSubscriptions: z.record(ResourceIdSchema, z.strictObject(eventSubscriptionFields)).optional(),
+  /**
+   * The routers a server hosting several serves, by name, each with its own access key and event subscriptions (see
+   * docs/scaling.md). Declaring any makes the server serve each under `/<name>/` and nothing un-prefixed.
+   */
+  routers: z
+    .record(
+      z.string(),
+      z.strictObject({
+        accessKey: z.string().min(1).optional(),
+        eventSubscriptions: z.record(ResourceIdSchema, z.strictObject(eventSubscriptionFields)).optional(),
+      }),
+    )
+    .optional(),
   ws: z
     .strictObject({ heartbeatMs: positive.optional(), maxPayload: positive.optional(), highWaterMark: positive.optional() })
     .optional(),
@@ -70,7 +84,10 @@ const VARIABLES = {
   webhookRetryInitial: 'SWITCHBOARD_WEBHOOK_RETRY_INITIAL',
   webhookRetryMax: 'SWITCHBOARD_WEBHOOK_RETRY_MAX',
   webhookTimeout: 'SWITCHBOARD_WEBHOOK_TIMEOUT',
-} as const satisfies Record<Exclude<keyof ConfigFile, 'ws' | 'eventSubscriptions'>, string>;
+} as const satisfies Record<Exclude<keyof ConfigFile, 'ws' | 'eventSubscriptions' | 'routers'>, string>;
+
+/** The routers of a server hosting several, comma-separated (`--routers` on the command line). */
+export const ROUTERS_VARIABLE = 'SWITCHBOARD_ROUTERS';
 
 /** A configuration file that cannot be read or does not validate; the CLI reports it and exits 2. */
 export class ConfigFileError extends Error {}
@@ -101,7 +118,8 @@ export function readConfigFile(path: string): ConfigFile {
 
 /**
  * The environment with the file beneath it: each setting of the file as the variable it stands for, unless the
- * environment sets that variable (to something other than the empty string) itself.
+ * environment sets that variable (to something other than the empty string) itself. The file's routers stand for
+ * `SWITCHBOARD_ROUTERS` and each router's key for `SWITCHBOARD_ACCESS_KEY_<NAME>`.
  */
 export function environmentOver(config: ConfigFile, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const layered: NodeJS.ProcessEnv = {};
@@ -112,6 +130,11 @@ export function environmentOver(config: ConfigFile, env: NodeJS.ProcessEnv): Nod
   for (const [variable, option] of Object.entries(WS_ENVIRONMENT)) {
     const value = config.ws?.[option];
     if (value !== undefined) layered[variable] = String(value);
+  }
+  if (config.routers !== undefined) {
+    layered[ROUTERS_VARIABLE] = Object.keys(config.routers).join(',');
+    for (const [name, router] of Object.entries(config.routers))
+      if (router.accessKey !== undefined) layered[routerAccessKeyVariable(name)] = router.accessKey;
   }
   for (const [variable, value] of Object.entries(env)) if (value !== undefined && value !== '') layered[variable] = value;
   return layered;

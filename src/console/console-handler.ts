@@ -37,6 +37,8 @@ const SECURITY_HEADERS: OutgoingHttpHeaders = {
 /** What the console's static side needs to know. */
 export interface ConsoleStaticOptions {
   readonly accessKey: string | undefined;
+  /** The prefix of the router the console belongs to (`/contoso`), when the server hosts several; its pages find their API below it. */
+  readonly basePath?: string | undefined;
   /** The built assets by file name; `undefined` when the console is not built. Default: read from `dist/console/`. */
   readonly assets?: ReadonlyMap<string, ConsoleAsset> | undefined;
 }
@@ -72,7 +74,7 @@ export function createConsoleStatic(options: ConsoleStaticOptions): ConsoleStati
       return true;
     }
     if (isRoot || pathname === '/console') {
-      response.writeHead(302, { location: CONSOLE_PATH, 'content-length': 0, ...SECURITY_HEADERS }).end();
+      response.writeHead(302, { location: `${options.basePath ?? ''}${CONSOLE_PATH}`, 'content-length': 0, ...SECURITY_HEADERS }).end();
       return true;
     }
     if (!loaded) {

@@ -1,16 +1,12 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { Server as NetServer, type AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createConsoleStatic } from '../console/console-handler.ts';
-import { RouterError } from '../errors.ts';
 import type { Router } from '../router.ts';
 import { isWellFormedAccessKey } from '../auth/access-key.ts';
 import { isLoopbackHost } from './http/client-identity.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './http/request-body.ts';
 import { createRestHandler, type RestHandlerOptions } from './http/rest-handler.ts';
-import { RequestTracker } from './http/request-tracker.ts';
-import { shuttingDown } from './shutting-down.ts';
-import { rawErrorResponse } from './http/responses.ts';
+import { listen, type RunningServer } from './http/listen.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT, RateLimiter } from './rate-limit.ts';
 
 /** A token-bucket rate per client: bursts of `capacity` requests, refilled at `refillPerSecond`. */
@@ -52,23 +48,7 @@ export interface ServerOptions {
   readonly onUpgrade?: ((request: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
 }
 
-/** A running server. */
-export interface RunningServer {
-  /** `http://host:port`, with the port actually bound. */
-  readonly url: string;
-  readonly port: number;
-  readonly httpServer: Server;
-  /** REST requests received and not yet answered in full. */
-  readonly openRequests: number;
-  /**
-   * The first step of a graceful shutdown: stops listening, answers the requests already received (with
-   * `Connection: close`), refuses those that arrive afterwards on kept-alive connections with `ShuttingDown` (503),
-   * and resolves once none is open. Connections stay up until {@link close}.
-   */
-  drain(): Promise<void>;
-  /** Stops accepting, ends every connection and resolves once the server is closed. Does not close the router. */
-  close(): Promise<void>;
-}
+export type { RunningServer } from './http/listen.ts';
 
 /**
  * Thrown by {@link startServer} for a configuration it refuses: a non-loopback host without an access key, or a
@@ -85,11 +65,12 @@ export class ServerConfigError extends Error {
  * Refuses a non-loopback host without an access key, and a malformed key; called by {@link startServer}, and by the
  * CLI before it opens the store, so that a configuration error never waits on (or locks) a data directory.
  *
+ * @param keySetting - where the key is set, for the message
  * @throws ServerConfigError
  */
-export function checkServerConfig(host: string, accessKey: string | undefined): void {
+export function checkServerConfig(host: string, accessKey: string | undefined, keySetting = '--access-key or SWITCHBOARD_ACCESS_KEY'): void {
   if (accessKey === undefined && !isLoopbackHost(host))
-    throw new ServerConfigError(`refusing to listen on ${host} without an access key: set --access-key or SWITCHBOARD_ACCESS_KEY, or bind to 127.0.0.1`);
+    throw new ServerConfigError(`refusing to listen on ${host} without an access key: set ${keySetting}, or bind to 127.0.0.1`);
   if (accessKey !== undefined && !isWellFormedAccessKey(accessKey))
     throw new ServerConfigError('the access key must be canonical base64 (for example the output of `openssl rand -base64 32`)');
 }
@@ -117,56 +98,5 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics: options.metrics,
     console: options.console === false ? undefined : createConsoleStatic({ accessKey }),
   });
-  const requests = new RequestTracker();
-  const httpServer = createServer((request, response) => requests.handle(request, response, handler));
-  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    // A reset or timed-out client is not listening; anything else gets a proper refusal instead of Node's bare 400.
-    if (!socket.writable || error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return socket.destroy();
-    socket.end(
-      rawErrorResponse(
-        error.code === 'HPE_HEADER_OVERFLOW'
-          ? new RouterError('HeadersTooLarge', 'the request headers are too large')
-          : new RouterError('InvalidRequest', 'the request is not valid HTTP/1.1'),
-      ),
-    );
-  });
-  const { onUpgrade } = options;
-  httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (requests.draining) return socket.end(rawErrorResponse(shuttingDown()));
-    if (onUpgrade) return onUpgrade(request, socket, head);
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port ?? 8080, host, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
-  const { port, address } = httpServer.address() as AddressInfo;
-  const shown = address.includes(':') ? `[${address}]` : address;
-  const closed = new Promise<void>((resolve) => httpServer.once('close', () => resolve()));
-  return {
-    url: `http://${shown}:${port}`,
-    port,
-    httpServer,
-    get openRequests() {
-      return requests.open;
-    },
-    async drain() {
-      if (requests.draining) return requests.idle();
-      // Only the listening socket: http.Server#close would also drop idle kept-alive connections at once, and a
-      // request already on its way over one would meet a reset instead of a 503.
-      NetServer.prototype.close.call(httpServer);
-      requests.beginDrain();
-      return requests.idle();
-    },
-    async close() {
-      // Also after drain(): http.Server#close then just drops idle connections and stops the connection checks.
-      httpServer.close();
-      httpServer.closeAllConnections();
-      await closed;
-    },
-  };
+  return listen({ handler, onUpgrade: options.onUpgrade, port: options.port ?? 8080, host });
 }

@@ -13,8 +13,9 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 10;
 /** What {@link shutDown} stops, and how long it may take. */
 export interface ShutdownTargets {
   readonly server: RunningServer;
-  readonly gateway: WsGateway;
-  readonly router: Router;
+  /** Every router the server serves (one, or each of a server hosting several) and its gateway. */
+  readonly gateways: readonly WsGateway[];
+  readonly routers: readonly Router[];
   readonly timeoutMs: number;
 }
 
@@ -27,27 +28,29 @@ export type ShutdownOutcome =
  * Stops serving without losing an answer: stops accepting (listening socket closed, new upgrades and requests on
  * kept-alive connections refused with `ShuttingDown`), waits until every REST request and WebSocket message received
  * before has been answered — each answer follows its commit, so all of it is durable — then closes WebSocket
- * connections with 1001, closes the HTTP server and the router (which flushes and closes the store).
+ * connections with 1001, closes the HTTP server and the routers (each flushes and closes its store).
  *
  * Past `timeoutMs` it stops waiting: connections are dropped and the router closed anyway (itself bounded), and the
  * outcome says what was left unanswered. Nothing unanswered was acknowledged, so nothing acknowledged is lost either way.
  */
 export async function shutDown(targets: ShutdownTargets): Promise<ShutdownOutcome> {
-  const { server, gateway, router } = targets;
-  let routerClosed: Promise<void> | undefined;
-  const closeRouter = () => (routerClosed ??= router.close());
+  const { server, gateways, routers } = targets;
+  let routersClosed: Promise<unknown> | undefined;
+  const closeRouters = () => (routersClosed ??= Promise.all(routers.map((router) => router.close())));
   const graceful = (async () => {
-    await Promise.all([server.drain(), gateway.drain()]);
-    await gateway.close();
+    await Promise.all([server.drain(), ...gateways.map((gateway) => gateway.drain())]);
+    await Promise.all(gateways.map((gateway) => gateway.close()));
     await server.close();
-    await closeRouter();
+    await closeRouters();
     return 'done' as const;
   })();
   if ((await Promise.race([graceful, delay(targets.timeoutMs)])) === 'done') return { clean: true };
 
-  const left = { openRequests: server.openRequests, owedAnswers: gateway.owedAnswers };
+  const owedAnswers = gateways.reduce((sum, gateway) => sum + gateway.owedAnswers, 0);
+  const left = { openRequests: server.openRequests, owedAnswers };
   // Bounded too: a store that hangs must not keep the process from exiting.
-  await Promise.race([Promise.all([gateway.close(0), server.close(), closeRouter()]).catch(() => undefined), delay(FORCED_CLOSE_MS)]);
+  const forced = Promise.all([...gateways.map((gateway) => gateway.close(0)), server.close(), closeRouters()]);
+  await Promise.race([forced.catch(() => undefined), delay(FORCED_CLOSE_MS)]);
   return { clean: false, ...left };
 }
 

@@ -34,10 +34,14 @@ export interface Metrics {
 /**
  * Metrics of one router, in Prometheus's format (`prom-client`). State gauges (queues, jobs, workers) are read from
  * the router when scraped, so they cost nothing between scrapes; counters follow the event feed and the commit
- * pipeline; Node's own metrics (event-loop lag, heap, GC) come from `collectDefaultMetrics`.
+ * pipeline; Node's own metrics (event-loop lag, heap, GC) come from `collectDefaultMetrics`. `labels` are added to
+ * every series (`{ router: name }` on a server hosting several routers).
  */
-export function createMetrics(router: Router): Metrics {
+export function createMetrics(router: Router, labels: Readonly<Record<string, string>> = {}): Metrics {
   const registry = new Registry();
+  // On a server hosting several routers each has its own registry, labelled with its name, so scrapes of different
+  // routers can be told apart once collected together.
+  registry.setDefaultLabels(labels);
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
   const engine = router.engine;
 

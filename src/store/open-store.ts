@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { MemoryStore } from './memory-store.ts';
 import { DEFAULT_POSTGRES_EVENT_RETENTION, PostgresStore } from './postgres-store.ts';
 import type { DatabaseOwner, LeaseOptions } from './postgres/lease.ts';
@@ -21,6 +21,8 @@ export type StoreConfig =
       readonly kind: 'postgres';
       /** `postgres://user:password@host:port/database`. */
       readonly url: string;
+      /** The schema of the tables; absent for a single-router server (the connection's default, `public`). */
+      readonly schema?: string | undefined;
       readonly eventRetention: number | undefined;
       readonly eventMaxAgeMs: number | undefined;
       /** Whether to stand by while another Switchboard owns the database, and the owner's lease. */
@@ -42,6 +44,7 @@ export async function openStore(config: StoreConfig, onWaiting?: (owner: Databas
   if (config.kind === 'postgres')
     return PostgresStore.open({
       url: config.url,
+      schema: config.schema,
       eventRetention: { count: config.eventRetention ?? DEFAULT_POSTGRES_EVENT_RETENTION.count, maxAgeMs: config.eventMaxAgeMs },
       lease: { ...config.lease, onWaiting },
     });
@@ -53,6 +56,25 @@ export async function openStore(config: StoreConfig, onWaiting?: (owner: Databas
   });
 }
 
+/**
+ * Where one router of a server hosting several keeps its state, given where the server keeps it: SQLite, its own
+ * data directory `<data-dir>/routers/<name>/` (its own file, lock, write-ahead log and backup); PostgreSQL, its own
+ * schema `<name>` in the database; memory, its own store. So each router has its own documents, events and numbering.
+ */
+export function routerStoreConfig(config: StoreConfig, name: string): StoreConfig {
+  switch (config.kind) {
+    case 'memory':
+      return config;
+    case 'sqlite':
+      return { ...config, dataDir: join(config.dataDir, ROUTERS_DIR, name) };
+    case 'postgres':
+      return { ...config, schema: name };
+  }
+}
+
+/** The directory under a data directory that holds one directory per router. */
+export const ROUTERS_DIR = 'routers';
+
 /** How the start-up line says where state lives: never with a database password. */
 export function describeStore(config: StoreConfig): string {
   switch (config.kind) {
@@ -61,6 +83,6 @@ export function describeStore(config: StoreConfig): string {
     case 'sqlite':
       return `data in ${resolve(config.dataDir)} (sqlite, sync ${config.sync})`;
     case 'postgres':
-      return `data in the PostgreSQL database ${redactedUrl(config.url)}`;
+      return `data in the PostgreSQL database ${redactedUrl(config.url)}${config.schema === undefined ? '' : `, schema ${config.schema}`}`;
   }
 }

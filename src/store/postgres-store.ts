@@ -1,13 +1,19 @@
 import pg from 'pg';
 import type { RouterEvent } from '../protocol/events.schemas.ts';
 import { Lease, type LeaseOptions } from './postgres/lease.ts';
-import { migrate, redactedUrl, translate, translatedAsync } from './postgres/schema.ts';
+import { migrate, redactedUrl, searchPathOption, translate, translatedAsync } from './postgres/schema.ts';
 import { StoreError } from './store-error.ts';
 import { DOCUMENT_KINDS, type CommitBatch, type DocumentKind, type EventRetention, type Store, type StoredDocument, type StoredState } from './store.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form, with its query parameters such as `sslmode`). */
   readonly url: string;
+  /**
+   * The schema holding this store's tables, created if missing: one per router on a server hosting several, so that
+   * each has its own documents, events and numbering in one database. Default: the connection's own search path
+   * (`public`), as a single-router server uses.
+   */
+  readonly schema?: string | undefined;
   /** Default: the newest 1,000,000 events, whatever their age. */
   readonly eventRetention?: EventRetention | undefined;
   /** The clock that ages events; default `Date.now`. */
@@ -82,15 +88,17 @@ export class PostgresStore implements Store {
    *   `StoreLocked` when another Switchboard owns it and `lease.wait` is not set
    */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
-    const where = redactedUrl(options.url);
-    const writer = new pg.Client({ connectionString: options.url, application_name: 'switchboard' });
-    const readers = new pg.Pool({ connectionString: options.url, application_name: 'switchboard', max: 2 });
+    const { schema } = options;
+    const where = schema === undefined ? redactedUrl(options.url) : `${redactedUrl(options.url)} (schema ${schema})`;
+    const connection = { connectionString: options.url, application_name: 'switchboard', ...(schema === undefined ? {} : { options: searchPathOption(schema) }) };
+    const writer = new pg.Client(connection);
+    const readers = new pg.Pool({ ...connection, max: 2 });
     // Until the store owns it, a connection error arriving as an event is reported by the failing call instead.
     const ignore = () => undefined;
     writer.on('error', ignore);
     try {
       await translatedAsync(`cannot connect to ${where}`, () => writer.connect());
-      await migrate(writer, where);
+      await migrate(writer, where, schema);
       const lease = await translatedAsync(`cannot take ${where} over`, () => Lease.acquire(writer, where, options.lease));
       const store = new PostgresStore(where, writer, readers, lease, options);
       writer.off('error', ignore);

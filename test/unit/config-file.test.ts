@@ -29,4 +29,19 @@ describe('config file', () => {
     writeFileSync(path, JSON.stringify({ webhookTimeout: '30 seconds' }));
     expect(() => readConfigFile(path)).toThrow(/webhookTimeout/);
   });
+
+  it('stands its routers for SWITCHBOARD_ROUTERS and each router’s key for its own variable, beneath the environment', () => {
+    const file = { routers: { 'eu-west': { accessKey: 'ZmlsZQ==' }, 'us-east': { accessKey: 'ZmlsZQ==' }, plain: {} } };
+    expect(environmentOver(file, { SWITCHBOARD_ACCESS_KEY_US_EAST: 'ZW52' })).toEqual({
+      SWITCHBOARD_ROUTERS: 'eu-west,us-east,plain',
+      SWITCHBOARD_ACCESS_KEY_EU_WEST: 'ZmlsZQ==',
+      SWITCHBOARD_ACCESS_KEY_US_EAST: 'ZW52',
+    });
+  });
+
+  it('refuses an unknown setting of a router, naming it', () => {
+    const path = join(dir, 'routers.json');
+    writeFileSync(path, JSON.stringify({ routers: { alpha: { acessKey: 'x' } } }));
+    expect(() => readConfigFile(path)).toThrow(/routers\.alpha/);
+  });
 });

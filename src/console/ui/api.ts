@@ -35,10 +35,19 @@ export function setAccessKey(key: string | undefined): void {
   else sessionStorage.setItem(KEY_ITEM, key);
 }
 
-/** GET a same-origin path as JSON. Paths under `/routing/` get `api-version`. */
+/**
+ * The prefix of the router this console belongs to: what comes before `/console/` in the page's path (`/contoso` on
+ * a server hosting several routers, empty on a single-router server). Every path the console calls is below it.
+ */
+export function routerBase(): string {
+  const at = location.pathname.indexOf('/console/');
+  return at <= 0 ? '' : location.pathname.slice(0, at);
+}
+
+/** GET a path of this console's router as JSON. Paths under `/routing/` get `api-version`. */
 export async function getJson<T>(path: string, query: Record<string, string | string[] | undefined> = {}): Promise<T> {
-  const url = new URL(path, location.origin);
-  if (url.pathname.startsWith('/routing/')) url.searchParams.set('api-version', API_VERSION);
+  const url = new URL(routerBase() + path, location.origin);
+  if (path.startsWith('/routing/')) url.searchParams.set('api-version', API_VERSION);
   for (const [name, value] of Object.entries(query)) {
     if (value === undefined) continue;
     for (const one of Array.isArray(value) ? value : [value]) url.searchParams.append(name, one);

@@ -3,7 +3,7 @@
  * transitions stream) routed by subscription id. Authenticated as REST is: `?access_token=` carries the key, since
  * a browser cannot set headers on a WebSocket.
  */
-import { accessKey, ApiError } from './api.ts';
+import { accessKey, ApiError, routerBase } from './api.ts';
 import type { Push, PushSubscriber, RouterEvent } from './stream-types.ts';
 
 export type { ActorKind, ActorState, RouterEvent, Transition, TransitionHandlers } from './stream-types.ts';
@@ -27,9 +27,9 @@ export class Feed implements PushSubscriber {
     });
   }
 
-  /** Opens the console's connection to `/ws` on this origin. */
+  /** Opens the console's connection to its router's `/ws` on this origin. */
   static connect(): Promise<Feed> {
-    const url = new URL('/ws', location.href);
+    const url = new URL(`${routerBase()}/ws`, location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const key = accessKey();
     if (key !== undefined) url.searchParams.set('access_token', key);

@@ -35,6 +35,12 @@ export interface RestHandlerOptions {
   readonly metrics?: { render(): Promise<string> } | undefined;
   /** Serves the web console's pages (before authentication) and its data; without it those paths are not found. */
   readonly console?: ConsoleStaticHandler | undefined;
+  /**
+   * The path prefix this router is served under (`/contoso`), when the server hosts several; every path below is
+   * matched after it. Signatures are still checked against the request target as received, prefix included, since
+   * that is what the client signed.
+   */
+  readonly basePath?: string | undefined;
 }
 
 /** One answered request, as the request log and metrics see it. */
@@ -117,7 +123,8 @@ async function handle(
   response: ServerResponse,
   matched: { operation?: string },
 ): Promise<void> {
-  const url = targetUrl(request.url ?? '/');
+  const fullUrl = targetUrl(request.url ?? '/');
+  const url = withoutBasePath(fullUrl, options.basePath);
   const method = request.method ?? '';
   if (answerProbe(options.router, url.pathname, method, response) || answerOpenApi(url.pathname, method, response)) return;
   if (options.console?.(request, url.pathname, response)) return;
@@ -165,7 +172,15 @@ async function handle(
     accessKey: options.accessKey,
     ...(operation.kind === 'upsert' ? { preconditions: preconditionsOf(request) } : {}),
   });
-  respond(operation, invocation, request, response, url);
+  respond(operation, invocation, request, response, fullUrl);
+}
+
+/** The URL as the router sees it: without the prefix it is served under (the caller routed it here by that prefix). */
+function withoutBasePath(url: URL, basePath: string | undefined): URL {
+  if (basePath === undefined) return url;
+  const inside = new URL(url);
+  inside.pathname = url.pathname.slice(basePath.length) || '/';
+  return inside;
 }
 
 /**

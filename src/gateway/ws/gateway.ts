@@ -53,6 +53,8 @@ export interface ConnectionObserver {
 /** Options of {@link createWsGateway}. */
 export interface WsGatewayOptions {
   readonly router: Router;
+  /** The path it answers on; default {@link WS_PATH}, `/<router>/ws` for each router of a server hosting several. */
+  readonly path?: string | undefined;
   /** The server's access key; without one only loopback clients are let in. */
   readonly accessKey?: string | undefined;
   /** Largest message accepted, in bytes; a larger one closes the connection with 1009. */
@@ -124,6 +126,7 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
     return { connections: connections.size, bufferedBytes };
   });
   const { observe } = options;
+  const path = options.path ?? WS_PATH;
   let draining = false;
   const handle = (connection: Connection, data: RawData, arrivedDuringShutdown: boolean) =>
     dispatch(context, connection, data, arrivedDuringShutdown);
@@ -136,7 +139,7 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
   return {
     handleUpgrade(request, socket, head) {
       if (draining) return refuse(socket, '503 Service Unavailable');
-      if (new URL(request.url ?? '/', 'http://upgrade').pathname !== WS_PATH) return refuse(socket, '404 Not Found');
+      if (new URL(request.url ?? '/', 'http://upgrade').pathname !== path) return refuse(socket, '404 Not Found');
       const principal = authenticateUpgrade(request, options.accessKey, now());
       if (principal === undefined) return refuse(socket, '401 Unauthorized');
       server.handleUpgrade(request, socket, head, (websocket) => {

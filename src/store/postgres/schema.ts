@@ -27,15 +27,18 @@ const MIGRATION_LOCK = 0x53574244;
 
 /**
  * Checks the database's layout and brings it up to date, in one transaction under an advisory lock. A database with
- * a newer layout is left as it was.
+ * a newer layout is left as it was. With `schema`, the layout is that schema's, created if missing (the connection's
+ * `search_path` names it: see {@link searchPathOption}).
  *
  * @throws StoreError `StoreSchemaTooNew`, or what `storeErrorCode` makes of the server's refusal
  */
-export async function migrate(client: pg.Client, where: string): Promise<void> {
+export async function migrate(client: pg.Client, where: string, schema?: string): Promise<void> {
   await translatedAsync(`cannot prepare ${where}`, async () => {
     await client.query('BEGIN');
     try {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      // Under the lock, so that two servers creating the same router's schema at once do not collide.
+      if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quotedSchema(schema)}`);
       await client.query('CREATE TABLE IF NOT EXISTS switchboard_schema (version integer NOT NULL)');
       const rows = (await client.query<{ version: number }>('SELECT version FROM switchboard_schema')).rows;
       const version = rows[0]?.version ?? 0;
@@ -53,6 +56,22 @@ export async function migrate(client: pg.Client, where: string): Promise<void> {
       throw error;
     }
   });
+}
+
+/** A schema name the store accepts: a router name (lower-case letters, digits, hyphens), so quoting it is enough. */
+const SCHEMA_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function quotedSchema(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`not a schema name a router may have: ${JSON.stringify(schema)}`);
+  return `"${schema}"`;
+}
+
+/**
+ * The connection option that makes every unqualified table name resolve in `schema`: set when the connection starts,
+ * so no query of that connection can run before it (as one could after a `SET` sent on connecting).
+ */
+export function searchPathOption(schema: string): string {
+  return `-c search_path=${quotedSchema(schema)}`;
 }
 
 /**

@@ -170,7 +170,7 @@ export class Engine {
     this.log = new EventLog(this.store, lastSequenceNumber);
     this.#pipeline = new CommitPipeline(this.store, this.log, (kind, id) => this.#document(kind, id));
     this.deadlines = new DeadlineHeap(this.clock, (key, at) => this.#onDeadline(key, at));
-    this.onDeadline('offer', (offerId, at) => this.expireOffer(offerId, at));
+    this.onDeadline('offer', (offerId, at) => this.endOffer(offerId, 'expired', at));
     this.onDeadline('retry', (key) => this.#retryDecline(key));
   }
 
@@ -193,7 +193,7 @@ export class Engine {
   async command<T>(apply: () => T): Promise<T> {
     this.assertServing();
     const result = apply();
-    this.drainMatching();
+    this.#drainMatching();
     this.#passivateIdleJobs();
     await this.#pipeline.whenCommitted();
     return result;
@@ -372,7 +372,7 @@ export class Engine {
   }
 
   /** Replaces the matching metadata of a job record without an actor event. */
-  setDeclines(jobId: string, declines: Readonly<Record<string, number>> | undefined): void {
+  #setDeclines(jobId: string, declines: Readonly<Record<string, number>> | undefined): void {
     const record = this.jobs.get(jobId);
     if (!record) return;
     this.jobs.set(jobId, { ...record, declines });
@@ -477,7 +477,7 @@ export class Engine {
     const record = this.jobs.get(jobId);
     const queueId = record?.context.job.queueId;
     if (!record || queueId === undefined || !this.supervisors.get(queueId)?.getSnapshot().context.index.get(jobId)) return;
-    this.restoreQueued(record);
+    this.#restoreQueued(record);
     this.#jobsToMatch.add(jobId);
   }
 
@@ -485,14 +485,14 @@ export class Engine {
    * Puts a queued job back into its queue's dispatch order at the place its `enqueueSeq` gives it, without matching
    * it: see {@link settleRestoredQueues}.
    */
-  restoreQueued(record: JobRecord): void {
+  #restoreQueued(record: JobRecord): void {
     const queueId = record.context.job.queueId;
     const supervisor = queueId === undefined ? undefined : this.supervisors.get(queueId);
     if (!supervisor || record.status !== 'queued') return;
     this.#sendQueue(supervisor, { type: 'queue.enqueue', entry: this.#indexEntry(record, record.enqueueSeq) });
   }
 
-  /** {@link restoreQueued} for every stored job at once: one supervisor event per queue, not one per job. */
+  /** `restoreQueued` for every stored job at once: one supervisor event per queue, not one per job. */
   restoreAllQueued(records: Iterable<JobRecord>): void {
     const byQueue = new Map<string, JobRecord[]>();
     for (const record of records) {
@@ -600,7 +600,7 @@ export class Engine {
     const snapshot = { status: 'active' as const, value: state, context, children: {}, historyValue: {}, output: undefined, error: undefined };
     this.#addWorker(createActor(workerMachine, { snapshot, input: { id: context.id, config: context.config, at: this.now() } }));
     this.workerVersions.set(context.id, { etag: record.etag, lastModified: record.lastModified });
-    this.restoreOffers(context);
+    this.#restoreOffers(context);
   }
 
   #addWorker(actor: WorkerActor): WorkerActor {
@@ -649,10 +649,6 @@ export class Engine {
     this.#jobsToMatch.add(jobId);
   }
 
-  matchWorker(workerId: string): void {
-    this.#workersToMatch.add(workerId);
-  }
-
   /** A queue's wire resource (for worker registration events). */
   queueResource(queueId: string): RouterQueue | undefined {
     return this.queues.get(queueId)?.resource;
@@ -679,7 +675,7 @@ export class Engine {
   // ---------------------------------------------------------------- matching
 
   /** Runs matching for every job and worker a command touched, until nothing more can be offered. */
-  drainMatching(): void {
+  #drainMatching(): void {
     while (this.#jobsToMatch.size > 0 || this.#workersToMatch.size > 0) {
       for (const jobId of this.#jobsToMatch) {
         this.#jobsToMatch.delete(jobId);
@@ -922,7 +918,7 @@ export class Engine {
   }
 
   /** Restores the live offers a stored worker holds. */
-  restoreOffers(worker: WorkerContext): void {
+  #restoreOffers(worker: WorkerContext): void {
     for (const held of Object.values(worker.offers)) {
       const queueId = this.jobs.get(held.jobId)?.context.job.queueId ?? '';
       this.#startOffer({ ...held, workerId: worker.id, queueId });
@@ -971,10 +967,6 @@ export class Engine {
     for (const offerId of [...this.offersOf(jobId).keys()]) this.endOffer(offerId, 'revoked', at);
   }
 
-  expireOffer(offerId: string, at: number): void {
-    this.endOffer(offerId, 'expired', at);
-  }
-
   #forgetOffer(offer: OfferContext, outcome: OfferOutcome): void {
     this.offers.delete(offer.offerId);
     this.deadlines.cancel(`offer:${offer.offerId}`);
@@ -992,7 +984,7 @@ export class Engine {
   recordDecline(jobId: string, workerId: string, retryOfferAt: number | undefined): void {
     const record = this.jobs.get(jobId);
     if (!record) return;
-    this.setDeclines(jobId, { ...record.declines, [workerId]: retryOfferAt ?? Infinity });
+    this.#setDeclines(jobId, { ...record.declines, [workerId]: retryOfferAt ?? Infinity });
     let declined = this.#declinedBy.get(workerId);
     if (!declined) this.#declinedBy.set(workerId, (declined = new Set()));
     declined.add(jobId);
@@ -1007,7 +999,7 @@ export class Engine {
       const record = this.jobs.get(jobId);
       if (record?.declines?.[workerId] === undefined) continue;
       const { [workerId]: _cleared, ...rest } = record.declines;
-      this.setDeclines(jobId, Object.keys(rest).length > 0 ? rest : undefined);
+      this.#setDeclines(jobId, Object.keys(rest).length > 0 ? rest : undefined);
       this.deadlines.cancel(`retry:${jobId}|${workerId}`);
       this.#jobsToMatch.add(jobId);
     }
@@ -1018,7 +1010,7 @@ export class Engine {
     const record = this.jobs.get(jobId);
     if (!record?.declines || record.declines[workerId] === undefined) return;
     const { [workerId]: _retry, ...rest } = record.declines;
-    this.setDeclines(jobId, Object.keys(rest).length > 0 ? rest : undefined);
+    this.#setDeclines(jobId, Object.keys(rest).length > 0 ? rest : undefined);
     this.#jobsToMatch.add(jobId);
   }
 

@@ -9,7 +9,7 @@ import type {
   UnassignJobOptions,
   UnassignJobResult,
 } from '../protocol/actions.schemas.ts';
-import type { RouterJob, RouterJobPositionDetails, RouterJobStatus, RouterJobStatusSelector } from '../protocol/job.schemas.ts';
+import type { ListJobsFilters, RouterJob, RouterJobPositionDetails, RouterJobStatus } from '../protocol/job.schemas.ts';
 import type { RouterQueueStatistics } from '../protocol/queue.schemas.ts';
 import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
 import { classifyJob, reclassifyOnUpdate } from '../policy/classification.ts';
@@ -147,16 +147,8 @@ export function deleteJob(engine: Engine, jobId: string): Promise<void> {
   });
 }
 
-export interface ListJobsRequest extends PageRequest {
-  readonly status?: RouterJobStatusSelector | undefined;
-  readonly queueId?: string | undefined;
-  readonly channelId?: string | undefined;
-  readonly classificationPolicyId?: string | undefined;
-  /** ISO date-time: jobs scheduled at or before. */
-  readonly scheduledBefore?: string | undefined;
-  /** ISO date-time: jobs scheduled at or after. */
-  readonly scheduledAfter?: string | undefined;
-}
+/** The `listJobs` query: its filters (typed by their schema) and paging. */
+export type ListJobsRequest = PageRequest & ListJobsFilters;
 
 export function listJobs(engine: Engine, request: ListJobsRequest): Page<RouterJob> {
   const status = request.status ?? 'all';

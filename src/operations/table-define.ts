@@ -216,9 +216,6 @@ const PageSizeSchema = z
   .union([z.number(), z.string().regex(/^\d{1,9}$/, 'must be an integer').transform(Number)])
   .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE));
 
-/** A boolean, or `true` / `false` as a query string carries it. */
-export const QueryBooleanSchema = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
-
 /** The paging arguments every list takes. */
 const pagingShape = {
   maxpagesize: PageSizeSchema.optional(),

@@ -6,9 +6,8 @@ import {
   DeclineJobOfferOptionsSchema,
   EmptyResultSchema,
 } from '../protocol/actions.schemas.ts';
-import { ResourceIdSchema } from '../protocol/common.schemas.ts';
-import { RouterWorkerSchema, RouterWorkerStateSchema } from '../protocol/worker.schemas.ts';
-import { QueryBooleanSchema, actionOperation, resourceOperations } from './table-define.ts';
+import { ListWorkersFiltersSchema, RouterWorkerSchema } from '../protocol/worker.schemas.ts';
+import { actionOperation, resourceOperations } from './table-define.ts';
 
 const WORKER_PATH = '/routing/workers/{workerId}';
 const OFFER_PATH = '/routing/workers/{workerId}/offers/{offerId}';
@@ -33,12 +32,7 @@ export const workerOperations = [
     idParam: 'workerId',
     resource: RouterWorkerSchema,
     version: ({ engine }, id) => engine.workerVersions.get(id),
-    filters: {
-      state: z.enum([...RouterWorkerStateSchema.options, 'all']).optional(),
-      channelId: ResourceIdSchema.optional(),
-      queueId: ResourceIdSchema.optional(),
-      hasCapacity: QueryBooleanSchema.optional(),
-    },
+    filters: ListWorkersFiltersSchema.shape,
     summaries: {
       upsert: 'Creates or updates a worker by merge patch; `availableForOffers` registers or deregisters it.',
       get: 'Reads a worker, with its current offers and assigned jobs.',

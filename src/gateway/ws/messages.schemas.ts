@@ -55,7 +55,6 @@ export const EventPushSchema = z.object({
   subscriptionId: z.string(),
   event: RouterEventSchema,
 });
-export type EventPush = z.infer<typeof EventPushSchema>;
 
 /** The kind of an actor on the transitions stream. */
 export const ActorKindSchema = z.enum(ACTOR_KINDS);

@@ -18,7 +18,7 @@ import {
   WsRequestSchema,
 } from '../src/gateway/ws/messages.schemas.ts';
 import { documentedArgs } from '../src/operations/documented-args.ts';
-import { operations, type Operation } from '../src/operations/table.ts';
+import { operations } from '../src/operations/table.ts';
 import { ClassificationPolicySchema } from '../src/protocol/classification-policy.schemas.ts';
 import { DistributionPolicySchema } from '../src/protocol/distribution-policy.schemas.ts';
 import {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
-import { jobMachine, type JobContext, type JobData, type JobEvent } from '../../machines/job.machine.ts';
+import { jobMachine, jobStatusHasTag, type JobData, type JobEvent } from '../../machines/job.machine.ts';
 import { offerMachine, type OfferContext } from '../../machines/offer.machine.ts';
 import { queueMachine } from '../../machines/queue.machine.ts';
 import { workerMachine, type WorkerContext, type WorkerEvent } from '../../machines/worker.machine.ts';
 import { RouterError } from '../errors.ts';
+import { hasSpareCapacity, mayHoldAnotherOffer } from '../matching/capacity.ts';
 import { rankWorkers } from '../matching/distribution.ts';
 import { isEligible } from '../matching/eligibility.ts';
 import { dispatchesBefore, type IndexEntry } from '../matching/queue-index.ts';
@@ -99,9 +100,6 @@ export interface EngineFootprint {
   readonly jobsWithOffers: number;
   readonly jobsScoring: number;
 }
-
-/** A job with no live actor needs none: it is waiting, finished, or between steps. */
-const LIVE_STATUSES: ReadonlySet<RouterJobStatus> = new Set(['assigned', 'completed']);
 
 const EMPTY_SET: ReadonlySet<string> = new Set();
 const NO_OFFERS: ReadonlyMap<string, string> = new Map();
@@ -357,7 +355,12 @@ export class Engine {
 
   /** Whether the job's machine accepts `event` in its current state (guards included). */
   canSendJob(jobId: string, event: JobEvent): boolean {
-    return this.#jobActor(jobId).getSnapshot().can(event);
+    const live = this.#liveJobs.get(jobId);
+    if (live) return live.getSnapshot().can(event);
+    // Asking a passivated job is answered from its record, so a refused command does not leave an actor behind.
+    const record = this.jobs.get(jobId);
+    if (!record) throw new RouterError('NotFound', `job ${jobId} does not exist`, 'jobId');
+    return jobMachine.resolveState({ value: record.status, context: record.context }).can(event);
   }
 
   /** Sends an event to a job's actor (reactivating it if passivated) and records the result. */
@@ -449,7 +452,7 @@ export class Engine {
   #passivateIdleJobs(): void {
     for (const jobId of this.#mayPassivate) {
       const record = this.jobs.get(jobId);
-      if (record && (LIVE_STATUSES.has(record.status) || this.#jobOffers.has(jobId))) continue;
+      if (record && (jobStatusHasTag(record.status, 'holdsAssignment') || this.#jobOffers.has(jobId))) continue;
       this.#liveJobs.get(jobId)?.stop();
       this.#liveJobs.delete(jobId);
     }
@@ -715,8 +718,7 @@ export class Engine {
   #matchWorker(workerId: string): void {
     for (;;) {
       const worker = this.workerContext(workerId);
-      if (!worker?.active || worker.usedCapacity >= worker.capacity) return;
-      if (worker.maxConcurrentOffers !== undefined && worker.offerCount >= worker.maxConcurrentOffers) return;
+      if (!worker?.active || !hasSpareCapacity(worker) || !mayHoldAnotherOffer(worker)) return;
       let best: { entry: IndexEntry; queueId: string; policy: PreparedPolicy } | undefined;
       for (const queueId of worker.queues) {
         const supervisor = this.supervisors.get(queueId);
@@ -798,7 +800,7 @@ export class Engine {
     const current: WorkerView[] = [];
     for (const { id } of scored) {
       const worker = this.workerContext(id);
-      if (worker && worker.usedCapacity < worker.capacity) current.push(worker);
+      if (worker && hasSpareCapacity(worker)) current.push(worker);
     }
     const view = this.#jobView(record);
     const received: WorkerScorer = { score: (_job, workers) => workers.map((worker) => scoreOf.get(worker.id) ?? Number.NaN) };
@@ -1042,7 +1044,7 @@ export function activeSelectors(job: JobData): SelectorView[] {
 function* workerViews(actors: ReadonlySet<WorkerActor> | undefined): Generator<WorkerView> {
   for (const actor of actors ?? []) {
     const context = actor.getSnapshot().context;
-    if (context.usedCapacity < context.capacity) yield context;
+    if (hasSpareCapacity(context)) yield context;
   }
 }
 

@@ -33,6 +33,8 @@ export const workerOperations = [
     resource: RouterWorkerSchema,
     version: ({ engine }, id) => engine.workerVersions.get(id),
     filters: ListWorkersFiltersSchema.shape,
+    // A worker reads itself, and registers or deregisters itself (authorize limits which fields it may set).
+    access: { upsert: 'ownWorker', get: 'ownWorker' },
     summaries: {
       upsert: 'Creates or updates a worker by merge patch; `availableForOffers` registers or deregisters it.',
       get: 'Reads a worker, with its current offers and assigned jobs.',
@@ -44,6 +46,7 @@ export const workerOperations = [
     name: 'acceptJobOffer',
     method: 'POST',
     path: `${OFFER_PATH}:accept`,
+    access: 'ownWorker',
     summary: 'Accepts an offer: the job is assigned to the worker and its other offers are revoked.',
     options: z.object({}),
     result: AcceptJobOfferResultSchema,
@@ -53,6 +56,7 @@ export const workerOperations = [
     name: 'declineJobOffer',
     method: 'POST',
     path: `${OFFER_PATH}:decline`,
+    access: 'ownWorker',
     summary: 'Declines an offer; with `retryOfferAt` the job may be offered to this worker again from then on.',
     options: DeclineJobOfferOptionsSchema,
     result: EmptyResultSchema,

@@ -159,7 +159,7 @@ function upsertOperation<const N extends string, const T extends string, R exten
         ifUnmodifiedSince: stringArg(args, 'ifUnmodifiedSince'),
       };
       const id = idArg(args, idParam);
-      const startedAt = router.engine.now();
+      const startedAt = router.now();
       const { resource, created } = await spec.upsert(router, id, patch, conditions);
       return { result: resource, created, ...versionOf(spec.version(router, id), resource.etag, startedAt) };
     },
@@ -183,7 +183,7 @@ function getOperation<const N extends string, const T extends string, R extends 
     result: spec.resource,
     async invoke(router, args) {
       const id = idArg(args, idParam);
-      const startedAt = router.engine.now();
+      const startedAt = router.now();
       const resource = await spec.get(router, id);
       return { result: resource, ...versionOf(spec.version(router, id), resource.etag, startedAt) };
     },

@@ -75,7 +75,7 @@ export const workerOperations = [
     run: async (router, args, context) => {
       if (context.accessKey === undefined)
         throw new RouterError('AccessKeyRequired', 'worker tokens are signed with the access key; start the server with one');
-      const expiresAt = router.engine.now() + args.expiresInSeconds * 1000;
+      const expiresAt = router.now() + args.expiresInSeconds * 1000;
       const token = issueWorkerToken({ workerId: args.workerId, accessKey: context.accessKey, expiresAt });
       return { token, expiresAt: new Date(expiresAt).toISOString() };
     },

@@ -69,6 +69,16 @@ function stamped(context: JobContext, fields: ReadonlyArray<'completedAt' | 'clo
   return { ...context.job.assignments, [id]: updated };
 }
 
+/**
+ * Rules about statuses that code outside the machine needs, kept on the states that they describe:
+ * - `terminal`: the job is finished for good (`closed`, `cancelled`); only these may be deleted, and lists'
+ *   `active` filter leaves them out.
+ * - `holdsAssignment`: an assignment is in force and the worker's capacity is held (`assigned`, `completed`).
+ * - `settled`: matching is over for this job (an assignment was made, or it is terminal), so its selectors no longer
+ *   matter.
+ */
+export type JobTag = 'terminal' | 'holdsAssignment' | 'settled';
+
 const cancelFrom = { 'job.cancel': { target: '#job.cancelled', actions: 'recordCancel' } } as const;
 
 /**
@@ -76,7 +86,7 @@ const cancelFrom = { 'job.cancel': { target: '#job.cancelled', actions: 'recordC
  * actors; this machine only decides which moves are legal and records what each move means for the job's fields.
  */
 export const jobMachine = setup({
-  types: { context: {} as JobContext, events: {} as JobEvent, input: {} as JobInput },
+  types: { context: {} as JobContext, events: {} as JobEvent, input: {} as JobInput, tags: {} as JobTag },
   actions: {
     applyFields: assign(({ context, event }) =>
       event.type === 'job.update' ? { ...context, job: { ...readOnlyPart(context.job), ...event.fields } as JobData } : context,
@@ -227,6 +237,7 @@ export const jobMachine = setup({
     },
     scheduleFailed: { on: { ...cancelFrom } },
     assigned: {
+      tags: ['holdsAssignment', 'settled'],
       on: {
         'job.complete': { guard: 'isCurrentAssignment', target: 'completed', actions: 'recordComplete' },
         'job.close': { guard: 'isCurrentAssignment', target: 'closed', actions: 'recordClose' },
@@ -243,6 +254,7 @@ export const jobMachine = setup({
       },
     },
     completed: {
+      tags: ['holdsAssignment', 'settled'],
       on: {
         'job.close': { guard: 'isCurrentAssignment', target: 'closed', actions: 'recordClose' },
         'job.deferClose': { guard: 'isCurrentAssignment', actions: 'recordDeferredClose' },
@@ -250,7 +262,17 @@ export const jobMachine = setup({
       },
     },
     // Terminal statuses, but not final states: tags and notes of a finished job can still be updated.
-    closed: {},
-    cancelled: {},
+    closed: { tags: ['terminal', 'settled'] },
+    cancelled: { tags: ['terminal', 'settled'] },
   },
 });
+
+/** Each status's tags, read once from the machine: a passivated job has a status but no snapshot to ask. */
+const tagsByStatus: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  Object.entries(jobMachine.states).map(([status, node]) => [status, new Set(node.tags)]),
+);
+
+/** Whether the state of `status` carries `tag`: `snapshot.hasTag(tag)` for a job known only by its record. */
+export function jobStatusHasTag(status: string, tag: JobTag): boolean {
+  return tagsByStatus.get(status)?.has(tag) ?? false;
+}

@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import { hasRoomFor } from '../src/matching/capacity.ts';
+import { hasRoomFor, mayHoldAnotherOffer } from '../src/matching/capacity.ts';
 import type { ChannelView, Labels, WorkerView } from '../src/matching/types.ts';
 
 /** What a caller configures on a worker (the writable wire fields, `labels` including the implicit `Id`). */
@@ -170,7 +170,7 @@ export const workerMachine = setup({
       event.type === 'worker.reserve' &&
       context.offers[event.offer.offerId] === undefined &&
       hasRoomFor(context, event.offer.channelId) &&
-      (context.maxConcurrentOffers === undefined || context.offerCount < context.maxConcurrentOffers),
+      mayHoldAnotherOffer(context),
     holdsOffer: ({ context, event }) =>
       (event.type === 'worker.offerEnded' || event.type === 'worker.assign') && context.offers[event.offerId] !== undefined,
     holdsAssignment: ({ context, event }) =>

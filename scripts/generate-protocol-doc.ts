@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { WORKER_OPERATIONS } from '../src/auth/authorize.ts';
+import { accessOf } from '../src/gateway/operation-access.ts';
 import { WS_CLOSE_CODES } from '../src/gateway/ws/close-codes.ts';
 import { WS_DEFAULTS } from '../src/gateway/ws/gateway.ts';
 import {
@@ -18,7 +18,7 @@ import {
   WsRequestSchema,
 } from '../src/gateway/ws/messages.schemas.ts';
 import { documentedArgs } from '../src/operations/documented-args.ts';
-import { operations, type Operation } from '../src/operations/table.ts';
+import { operations } from '../src/operations/table.ts';
 import { ClassificationPolicySchema } from '../src/protocol/classification-policy.schemas.ts';
 import { DistributionPolicySchema } from '../src/protocol/distribution-policy.schemas.ts';
 import {
@@ -252,13 +252,12 @@ ${otherRows.join('\n')}`;
 
 /** The block between the GENERATED markers of `docs/protocol.md`. */
 export function renderProtocolSection(): string {
-  const workerOps = new Set(WORKER_OPERATIONS);
   const rows = [
     ...Object.entries(gatewayOperations).map(([name, { summary }]) => ({ name, rest: '— (WebSocket only)', summary })),
     ...operations.map((operation) => ({ name: operation.name, rest: `\`${operation.method} ${operation.path}\``, summary: operation.summary })),
   ].map(
     ({ name, rest, summary }) =>
-      `| [\`${name}\`](protocol-schemas.md#${anchor(name)}) | ${rest} | ${workerOps.has(name) ? 'own worker' : '—'} | ${cell(summary)} |`,
+      `| [\`${name}\`](protocol-schemas.md#${anchor(name)}) | ${rest} | ${accessOf(name) === 'ownWorker' ? 'own worker' : '—'} | ${cell(summary)} |`,
   );
   const closes = Object.values(WS_CLOSE_CODES).map(
     ({ code, reason, meaning }) => `| ${code} | ${reason === '' ? '(none)' : `\`${reason}\``} | ${cell(meaning)} |`,

@@ -1,6 +1,7 @@
 import type { Clock } from './engine/clock.ts';
 import { decodeDocument, type DecodedDocuments } from './engine/document-codec.ts';
 import { Engine, type JobRecord, type StoredResource, type WorkerRecord } from './engine/engine.ts';
+import type { ActorKind, ActorState, TransitionListener } from './engine/commit-pipeline.ts';
 import type { EventFilter, EventListener, Unsubscribe } from './engine/event-log.ts';
 import {
   classificationPolicies,
@@ -109,6 +110,49 @@ export class Router {
     this.engine.stop();
     await this.engine.flush();
     await this.engine.store.close();
+  }
+
+  /** The router's clock, epoch ms: what its deadlines and timestamps are measured on. */
+  now(): number {
+    return this.engine.now();
+  }
+
+  /** Set once a commit failed: from then on every operation is refused with `StoreUnavailable` (`/readyz` says 503). */
+  get storeFailure(): Error | undefined {
+    return this.engine.storeFailure;
+  }
+
+  /** The number of the newest event numbered so far (0 for none). */
+  get lastSequenceNumber(): number {
+    return this.engine.log.lastSequenceNumber;
+  }
+
+  /**
+   * Refuses a replay {@link subscribe} could not serve, before anything is sent.
+   *
+   * @throws RouterError `EventsNoLongerAvailable` or `SequenceBeyondHead`
+   */
+  checkReplayFrom(fromSequence: number): void {
+    this.engine.log.checkFrom(fromSequence);
+  }
+
+  /**
+   * Every actor's state change, after the commit that holds it, and the current states to start from: `snapshot`
+   * (when given) is called with them in the same synchronous step, so the listener is owed exactly the changes after.
+   * Only actors of `kinds` and `ids` when given.
+   */
+  watchTransitions(
+    kinds: ReadonlySet<ActorKind> | undefined,
+    ids: ReadonlySet<string> | undefined,
+    listener: TransitionListener,
+    snapshot?: (states: ActorState[]) => void,
+  ): () => void {
+    snapshot?.(this.engine.actorStates(kinds, ids));
+    return this.engine.onTransition((transition) => {
+      if (kinds && !kinds.has(transition.actor.kind)) return;
+      if (ids && !ids.has(transition.actor.id)) return;
+      listener(transition);
+    });
   }
 
   /** Events in commit order; with `fromSequence`, retained history first. */

@@ -2,10 +2,17 @@ import { RouterError } from '../errors.ts';
 import type { Principal } from './tokens.ts';
 
 /**
- * The operations a worker-scoped principal may perform, each only on its own worker (`args.workerId`). Kept as
- * data so the rule can be reviewed, documented and tested without reading control flow.
+ * Who may perform an operation: only the admin, or also a worker-scoped principal acting on its own worker
+ * (`args.workerId`). Every operation declares it where it is defined (its operations table entry, or the WebSocket
+ * gateway's own operations), so the rule is reviewed, documented and tested beside the operation itself.
  */
-export const WORKER_OPERATIONS: readonly string[] = ['attachWorker', 'getWorker', 'upsertWorker', 'acceptJobOffer', 'declineJobOffer'];
+export type OperationAccess = 'admin' | 'ownWorker';
+
+/** What {@link authorize} needs to know of an operation: its name and who may perform it. */
+export interface AuthorizedOperation {
+  readonly name: string;
+  readonly access: OperationAccess;
+}
 
 /**
  * What a worker may change of itself by `upsertWorker`: only its registration switch, so that a worker deregistered
@@ -18,7 +25,7 @@ const selfUpsertArgs: ReadonlySet<string> = new Set([...WORKER_SELF_FIELDS, 'wor
 /**
  * Every reason {@link authorize} can give.
  *
- * - `operationNotAllowed`: a worker principal asked for an operation outside {@link WORKER_OPERATIONS}.
+ * - `operationNotAllowed`: a worker principal asked for an operation whose access is `admin`.
  * - `notOwnWorker`: a worker principal named another worker, or none, in `args.workerId`.
  * - `fieldNotAllowed`: a worker principal's `upsertWorker` set a field outside {@link WORKER_SELF_FIELDS}.
  */
@@ -32,30 +39,28 @@ export type AuthorizationOutcome =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: AuthorizationFailureReason; readonly field?: string };
 
-const workerOperations: ReadonlySet<string> = new Set(WORKER_OPERATIONS);
-
 /**
  * Decides whether an authenticated principal may perform an operation. The admin may do everything; a worker may
- * do only {@link WORKER_OPERATIONS}, and only on itself, and change of itself only {@link WORKER_SELF_FIELDS}.
+ * do only operations of access `ownWorker`, and only on itself, and change of itself only {@link WORKER_SELF_FIELDS}.
  *
  * @param principal - who is asking
- * @param operation - the operation name, as in the operations table (e.g. `acceptJobOffer`)
+ * @param operation - the operation's name, as in the operations table (e.g. `acceptJobOffer`), and its access
  * @param args - the operation's arguments: `workerId`, and for `upsertWorker` the names of the fields set
  * @returns `{ ok: true }`, or why the operation is refused
  */
 export function authorize(
   principal: Principal,
-  operation: string,
+  operation: AuthorizedOperation,
   args: Readonly<Record<string, unknown>>,
 ): AuthorizationOutcome {
   if (principal.kind === 'admin') {
     return { ok: true };
   }
-  if (!workerOperations.has(operation)) {
+  if (operation.access !== 'ownWorker') {
     return { ok: false, reason: 'operationNotAllowed' };
   }
   if (args['workerId'] !== principal.workerId) return { ok: false, reason: 'notOwnWorker' };
-  const field = operation === 'upsertWorker' ? Object.keys(args).find((key) => !selfUpsertArgs.has(key)) : undefined;
+  const field = operation.name === 'upsertWorker' ? Object.keys(args).find((key) => !selfUpsertArgs.has(key)) : undefined;
   return field === undefined ? { ok: true } : { ok: false, reason: 'fieldNotAllowed', field };
 }
 
@@ -64,10 +69,10 @@ export function authorize(
  *
  * @throws RouterError `Forbidden`
  */
-export function requireAuthorized(principal: Principal, operation: string, args: Readonly<Record<string, unknown>>): void {
+export function requireAuthorized(principal: Principal, operation: AuthorizedOperation, args: Readonly<Record<string, unknown>>): void {
   const outcome = authorize(principal, operation, args);
   if (outcome.ok) return;
   if (outcome.reason === 'fieldNotAllowed')
     throw new RouterError('Forbidden', `a worker token may change only ${WORKER_SELF_FIELDS.join(', ')} of its worker, not ${outcome.field}`, outcome.field);
-  throw new RouterError('Forbidden', `this credential may not perform ${operation}`, 'op');
+  throw new RouterError('Forbidden', `this credential may not perform ${operation.name}`, 'op');
 }

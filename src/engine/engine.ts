@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
-import { jobMachine, type JobContext, type JobData, type JobEvent } from '../../machines/job.machine.ts';
+import { jobMachine, jobStatusHasTag, type JobData, type JobEvent } from '../../machines/job.machine.ts';
 import { offerMachine, type OfferContext } from '../../machines/offer.machine.ts';
 import { queueMachine } from '../../machines/queue.machine.ts';
 import { workerMachine, type WorkerContext, type WorkerEvent } from '../../machines/worker.machine.ts';
 import { RouterError } from '../errors.ts';
+import { hasSpareCapacity, mayHoldAnotherOffer } from '../matching/capacity.ts';
 import { rankWorkers } from '../matching/distribution.ts';
 import { isEligible } from '../matching/eligibility.ts';
 import { dispatchesBefore, type IndexEntry } from '../matching/queue-index.ts';
@@ -100,9 +101,6 @@ export interface EngineFootprint {
   readonly jobsScoring: number;
 }
 
-/** A job with no live actor needs none: it is waiting, finished, or between steps. */
-const LIVE_STATUSES: ReadonlySet<RouterJobStatus> = new Set(['assigned', 'completed']);
-
 const EMPTY_SET: ReadonlySet<string> = new Set();
 const NO_OFFERS: ReadonlyMap<string, string> = new Map();
 
@@ -170,7 +168,7 @@ export class Engine {
     this.log = new EventLog(this.store, lastSequenceNumber);
     this.#pipeline = new CommitPipeline(this.store, this.log, (kind, id) => this.#document(kind, id));
     this.deadlines = new DeadlineHeap(this.clock, (key, at) => this.#onDeadline(key, at));
-    this.onDeadline('offer', (offerId, at) => this.expireOffer(offerId, at));
+    this.onDeadline('offer', (offerId, at) => this.endOffer(offerId, 'expired', at));
     this.onDeadline('retry', (key) => this.#retryDecline(key));
   }
 
@@ -193,7 +191,7 @@ export class Engine {
   async command<T>(apply: () => T): Promise<T> {
     this.assertServing();
     const result = apply();
-    this.drainMatching();
+    this.#drainMatching();
     this.#passivateIdleJobs();
     await this.#pipeline.whenCommitted();
     return result;
@@ -357,7 +355,12 @@ export class Engine {
 
   /** Whether the job's machine accepts `event` in its current state (guards included). */
   canSendJob(jobId: string, event: JobEvent): boolean {
-    return this.#jobActor(jobId).getSnapshot().can(event);
+    const live = this.#liveJobs.get(jobId);
+    if (live) return live.getSnapshot().can(event);
+    // Asking a passivated job is answered from its record, so a refused command does not leave an actor behind.
+    const record = this.jobs.get(jobId);
+    if (!record) throw new RouterError('NotFound', `job ${jobId} does not exist`, 'jobId');
+    return jobMachine.resolveState({ value: record.status, context: record.context }).can(event);
   }
 
   /** Sends an event to a job's actor (reactivating it if passivated) and records the result. */
@@ -372,7 +375,7 @@ export class Engine {
   }
 
   /** Replaces the matching metadata of a job record without an actor event. */
-  setDeclines(jobId: string, declines: Readonly<Record<string, number>> | undefined): void {
+  #setDeclines(jobId: string, declines: Readonly<Record<string, number>> | undefined): void {
     const record = this.jobs.get(jobId);
     if (!record) return;
     this.jobs.set(jobId, { ...record, declines });
@@ -449,7 +452,7 @@ export class Engine {
   #passivateIdleJobs(): void {
     for (const jobId of this.#mayPassivate) {
       const record = this.jobs.get(jobId);
-      if (record && (LIVE_STATUSES.has(record.status) || this.#jobOffers.has(jobId))) continue;
+      if (record && (jobStatusHasTag(record.status, 'holdsAssignment') || this.#jobOffers.has(jobId))) continue;
       this.#liveJobs.get(jobId)?.stop();
       this.#liveJobs.delete(jobId);
     }
@@ -477,7 +480,7 @@ export class Engine {
     const record = this.jobs.get(jobId);
     const queueId = record?.context.job.queueId;
     if (!record || queueId === undefined || !this.supervisors.get(queueId)?.getSnapshot().context.index.get(jobId)) return;
-    this.restoreQueued(record);
+    this.#restoreQueued(record);
     this.#jobsToMatch.add(jobId);
   }
 
@@ -485,14 +488,14 @@ export class Engine {
    * Puts a queued job back into its queue's dispatch order at the place its `enqueueSeq` gives it, without matching
    * it: see {@link settleRestoredQueues}.
    */
-  restoreQueued(record: JobRecord): void {
+  #restoreQueued(record: JobRecord): void {
     const queueId = record.context.job.queueId;
     const supervisor = queueId === undefined ? undefined : this.supervisors.get(queueId);
     if (!supervisor || record.status !== 'queued') return;
     this.#sendQueue(supervisor, { type: 'queue.enqueue', entry: this.#indexEntry(record, record.enqueueSeq) });
   }
 
-  /** {@link restoreQueued} for every stored job at once: one supervisor event per queue, not one per job. */
+  /** `restoreQueued` for every stored job at once: one supervisor event per queue, not one per job. */
   restoreAllQueued(records: Iterable<JobRecord>): void {
     const byQueue = new Map<string, JobRecord[]>();
     for (const record of records) {
@@ -600,7 +603,7 @@ export class Engine {
     const snapshot = { status: 'active' as const, value: state, context, children: {}, historyValue: {}, output: undefined, error: undefined };
     this.#addWorker(createActor(workerMachine, { snapshot, input: { id: context.id, config: context.config, at: this.now() } }));
     this.workerVersions.set(context.id, { etag: record.etag, lastModified: record.lastModified });
-    this.restoreOffers(context);
+    this.#restoreOffers(context);
   }
 
   #addWorker(actor: WorkerActor): WorkerActor {
@@ -649,10 +652,6 @@ export class Engine {
     this.#jobsToMatch.add(jobId);
   }
 
-  matchWorker(workerId: string): void {
-    this.#workersToMatch.add(workerId);
-  }
-
   /** A queue's wire resource (for worker registration events). */
   queueResource(queueId: string): RouterQueue | undefined {
     return this.queues.get(queueId)?.resource;
@@ -679,7 +678,7 @@ export class Engine {
   // ---------------------------------------------------------------- matching
 
   /** Runs matching for every job and worker a command touched, until nothing more can be offered. */
-  drainMatching(): void {
+  #drainMatching(): void {
     while (this.#jobsToMatch.size > 0 || this.#workersToMatch.size > 0) {
       for (const jobId of this.#jobsToMatch) {
         this.#jobsToMatch.delete(jobId);
@@ -719,8 +718,7 @@ export class Engine {
   #matchWorker(workerId: string): void {
     for (;;) {
       const worker = this.workerContext(workerId);
-      if (!worker?.active || worker.usedCapacity >= worker.capacity) return;
-      if (worker.maxConcurrentOffers !== undefined && worker.offerCount >= worker.maxConcurrentOffers) return;
+      if (!worker?.active || !hasSpareCapacity(worker) || !mayHoldAnotherOffer(worker)) return;
       let best: { entry: IndexEntry; queueId: string; policy: PreparedPolicy } | undefined;
       for (const queueId of worker.queues) {
         const supervisor = this.supervisors.get(queueId);
@@ -802,7 +800,7 @@ export class Engine {
     const current: WorkerView[] = [];
     for (const { id } of scored) {
       const worker = this.workerContext(id);
-      if (worker && worker.usedCapacity < worker.capacity) current.push(worker);
+      if (worker && hasSpareCapacity(worker)) current.push(worker);
     }
     const view = this.#jobView(record);
     const received: WorkerScorer = { score: (_job, workers) => workers.map((worker) => scoreOf.get(worker.id) ?? Number.NaN) };
@@ -922,7 +920,7 @@ export class Engine {
   }
 
   /** Restores the live offers a stored worker holds. */
-  restoreOffers(worker: WorkerContext): void {
+  #restoreOffers(worker: WorkerContext): void {
     for (const held of Object.values(worker.offers)) {
       const queueId = this.jobs.get(held.jobId)?.context.job.queueId ?? '';
       this.#startOffer({ ...held, workerId: worker.id, queueId });
@@ -971,10 +969,6 @@ export class Engine {
     for (const offerId of [...this.offersOf(jobId).keys()]) this.endOffer(offerId, 'revoked', at);
   }
 
-  expireOffer(offerId: string, at: number): void {
-    this.endOffer(offerId, 'expired', at);
-  }
-
   #forgetOffer(offer: OfferContext, outcome: OfferOutcome): void {
     this.offers.delete(offer.offerId);
     this.deadlines.cancel(`offer:${offer.offerId}`);
@@ -992,7 +986,7 @@ export class Engine {
   recordDecline(jobId: string, workerId: string, retryOfferAt: number | undefined): void {
     const record = this.jobs.get(jobId);
     if (!record) return;
-    this.setDeclines(jobId, { ...record.declines, [workerId]: retryOfferAt ?? Infinity });
+    this.#setDeclines(jobId, { ...record.declines, [workerId]: retryOfferAt ?? Infinity });
     let declined = this.#declinedBy.get(workerId);
     if (!declined) this.#declinedBy.set(workerId, (declined = new Set()));
     declined.add(jobId);
@@ -1007,7 +1001,7 @@ export class Engine {
       const record = this.jobs.get(jobId);
       if (record?.declines?.[workerId] === undefined) continue;
       const { [workerId]: _cleared, ...rest } = record.declines;
-      this.setDeclines(jobId, Object.keys(rest).length > 0 ? rest : undefined);
+      this.#setDeclines(jobId, Object.keys(rest).length > 0 ? rest : undefined);
       this.deadlines.cancel(`retry:${jobId}|${workerId}`);
       this.#jobsToMatch.add(jobId);
     }
@@ -1018,7 +1012,7 @@ export class Engine {
     const record = this.jobs.get(jobId);
     if (!record?.declines || record.declines[workerId] === undefined) return;
     const { [workerId]: _retry, ...rest } = record.declines;
-    this.setDeclines(jobId, Object.keys(rest).length > 0 ? rest : undefined);
+    this.#setDeclines(jobId, Object.keys(rest).length > 0 ? rest : undefined);
     this.#jobsToMatch.add(jobId);
   }
 
@@ -1050,7 +1044,7 @@ export function activeSelectors(job: JobData): SelectorView[] {
 function* workerViews(actors: ReadonlySet<WorkerActor> | undefined): Generator<WorkerView> {
   for (const actor of actors ?? []) {
     const context = actor.getSnapshot().context;
-    if (context.usedCapacity < context.capacity) yield context;
+    if (hasSpareCapacity(context)) yield context;
   }
 }
 

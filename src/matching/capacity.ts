@@ -15,6 +15,19 @@ export function hasRoomFor(worker: WorkerView, channelId: string): boolean {
 }
 
 /**
+ * Whether any capacity is free: the cheap test that a worker is worth looking at before {@link hasRoomFor} asks about
+ * a particular channel.
+ */
+export function hasSpareCapacity(worker: Pick<WorkerView, 'capacity' | 'usedCapacity'>): boolean {
+  return worker.usedCapacity < worker.capacity;
+}
+
+/** Whether the worker's own `maxConcurrentOffers` (none: no cap) leaves room for one more outstanding offer. */
+export function mayHoldAnotherOffer(worker: Pick<WorkerView, 'offerCount' | 'maxConcurrentOffers'>): boolean {
+  return worker.maxConcurrentOffers === undefined || worker.offerCount < worker.maxConcurrentOffers;
+}
+
+/**
  * Consumed capacity over total capacity, in [0, 1] (the `loadRatio` the REST API reports). A worker without
  * capacity is idle (0) when nothing is used and full (1) otherwise, so the ratio is always defined.
  */

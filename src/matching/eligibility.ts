@@ -1,7 +1,7 @@
 /**
  * Which workers may be offered a job (spec §3.3).
  */
-import { hasRoomFor } from './capacity.ts';
+import { hasRoomFor, mayHoldAnotherOffer } from './capacity.ts';
 import { satisfiesAll } from './selectors.ts';
 import type { JobView, SelectorView, WorkerView } from './types.ts';
 
@@ -28,7 +28,7 @@ export function isEligible(worker: WorkerView, job: JobView, bypassSelectors: bo
   return (
     worker.active &&
     worker.queues.has(job.queueId) &&
-    (worker.maxConcurrentOffers === undefined || worker.offerCount < worker.maxConcurrentOffers) &&
+    mayHoldAnotherOffer(worker) &&
     !job.offeredTo.has(worker.id) &&
     !job.declinedBy.has(worker.id) &&
     canServe(worker, job.channelId, job.selectors, bypassSelectors)

@@ -3,19 +3,12 @@
  * functions never see actors, the store or the clock, so they stay pure and cheap to test.
  */
 
-/** A label, tag or selector value: primitive JSON only. */
-export type RouterValue = string | number | boolean;
+import type { LabelOperator, Labels as LabelMap, RouterValue } from '../protocol/common.schemas.ts';
+
+export type { LabelOperator, RouterValue };
 
 /** Labels of a job, worker or queue. A worker's and a queue's labels include the implicit `Id`. */
-export type Labels = Readonly<Record<string, RouterValue>>;
-
-export type LabelOperator =
-  | 'equal'
-  | 'notEqual'
-  | 'lessThan'
-  | 'lessThanOrEqual'
-  | 'greaterThan'
-  | 'greaterThanOrEqual';
+export type Labels = Readonly<LabelMap>;
 
 /** A selector as matching sees it: only selectors still in force are passed in. */
 export interface SelectorView {

@@ -1,3 +1,4 @@
+import { jobStatusHasTag } from '../../machines/job.machine.ts';
 import type { Engine, StoredResource } from '../engine/engine.ts';
 import { dispatchesBefore, type IndexEntry } from '../matching/queue-index.ts';
 import { RouterError } from '../errors.ts';
@@ -59,8 +60,6 @@ function queuesUsing(engine: Engine, field: 'distributionPolicyId' | 'exceptionP
   for (const { resource } of engine.queues.values()) if (resource[field] === id) return true;
   return false;
 }
-
-const TERMINAL = new Set(['closed', 'cancelled']);
 
 /**
  * A queue's distribution policy was changed or replaced: its `maxConcurrentOffers` may differ. Jobs holding offers
@@ -126,7 +125,7 @@ export const queues: AdminSpec<'queue'> = {
   beforeDelete: (engine, id) => {
     const reasons: string[] = [];
     for (const record of engine.jobs.values())
-      if (record.context.job.queueId === id && !TERMINAL.has(record.status)) {
+      if (record.context.job.queueId === id && !jobStatusHasTag(record.status, 'terminal')) {
         reasons.push('There is active job with this queue');
         break;
       }
@@ -172,7 +171,7 @@ export const classificationPolicies: AdminSpec<'classificationPolicy'> = {
   },
   beforeDelete: (engine, id) => {
     for (const record of engine.jobs.values())
-      if (record.context.job.classificationPolicyId === id && !TERMINAL.has(record.status))
+      if (record.context.job.classificationPolicyId === id && !jobStatusHasTag(record.status, 'terminal'))
         throw new RouterError('ActiveJobWithClassificationPolicyExist', `an active job uses classification policy ${id}`);
   },
 };

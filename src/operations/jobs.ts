@@ -1,4 +1,4 @@
-import type { JobData, JobEvent } from '../../machines/job.machine.ts';
+import { jobStatusHasTag, type JobData, type JobEvent } from '../../machines/job.machine.ts';
 import type { Engine, JobRecord } from '../engine/engine.ts';
 import { eventSelector, eventStatus } from '../engine/event-data.ts';
 import { RouterError } from '../errors.ts';
@@ -9,7 +9,7 @@ import type {
   UnassignJobOptions,
   UnassignJobResult,
 } from '../protocol/actions.schemas.ts';
-import type { RouterJob, RouterJobPositionDetails, RouterJobStatus, RouterJobStatusSelector } from '../protocol/job.schemas.ts';
+import type { ListJobsFilters, RouterJob, RouterJobPositionDetails } from '../protocol/job.schemas.ts';
 import type { RouterQueueStatistics } from '../protocol/queue.schemas.ts';
 import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
 import { classifyJob, reclassifyOnUpdate } from '../policy/classification.ts';
@@ -21,8 +21,6 @@ import type { UpsertResult } from './admin.ts';
 import { paginate, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
 import { toIso } from '../time.ts';
-
-const TERMINAL: ReadonlySet<RouterJobStatus> = new Set(['closed', 'cancelled']);
 
 /** The wire form of a stored job. */
 export function renderJob(record: JobRecord): RouterJob {
@@ -139,7 +137,7 @@ export function getJob(engine: Engine, jobId: string): RouterJob {
 
 export function deleteJob(engine: Engine, jobId: string): Promise<void> {
   const record = requireJob(engine, jobId);
-  if (!TERMINAL.has(record.status))
+  if (!jobStatusHasTag(record.status, 'terminal'))
     throw new RouterError('JobNotTerminal', `job ${jobId} is ${record.status}; cancel or close it before deleting`, 'status');
   return engine.command(() => {
     engine.deleteJob(jobId);
@@ -147,16 +145,8 @@ export function deleteJob(engine: Engine, jobId: string): Promise<void> {
   });
 }
 
-export interface ListJobsRequest extends PageRequest {
-  readonly status?: RouterJobStatusSelector | undefined;
-  readonly queueId?: string | undefined;
-  readonly channelId?: string | undefined;
-  readonly classificationPolicyId?: string | undefined;
-  /** ISO date-time: jobs scheduled at or before. */
-  readonly scheduledBefore?: string | undefined;
-  /** ISO date-time: jobs scheduled at or after. */
-  readonly scheduledAfter?: string | undefined;
-}
+/** The `listJobs` query: its filters (typed by their schema) and paging. */
+export type ListJobsRequest = PageRequest & ListJobsFilters;
 
 export function listJobs(engine: Engine, request: ListJobsRequest): Page<RouterJob> {
   const status = request.status ?? 'all';
@@ -164,7 +154,7 @@ export function listJobs(engine: Engine, request: ListJobsRequest): Page<RouterJ
   const after = request.scheduledAfter === undefined ? undefined : Date.parse(request.scheduledAfter);
   const keep = (record: JobRecord): boolean => {
     const job = record.context.job;
-    if (status === 'active' ? TERMINAL.has(record.status) : status !== 'all' && record.status !== status) return false;
+    if (status === 'active' ? jobStatusHasTag(record.status, 'terminal') : status !== 'all' && record.status !== status) return false;
     if (request.queueId !== undefined && job.queueId !== request.queueId) return false;
     if (request.channelId !== undefined && job.channelId !== request.channelId) return false;
     if (request.classificationPolicyId !== undefined && job.classificationPolicyId !== request.classificationPolicyId) return false;
@@ -257,10 +247,12 @@ export function closeDue(engine: Engine, jobId: string, at: number): void {
 export function unassignJob(engine: Engine, jobId: string, assignmentId: string, options: UnassignJobOptions = {}): Promise<UnassignJobResult> {
   const { record, workerId } = requireAssignment(engine, jobId, assignmentId);
   const suspendMatching = options.suspendMatching ?? false;
-  if (record.status !== 'assigned')
-    throw new RouterError('InvalidJobState', `cannot unassign job ${jobId} while it is ${record.status}`, 'status');
-  if (!engine.canSendJob(jobId, { type: 'job.unassign', assignmentId, suspendMatching, at: engine.now() }))
+  // The machine decides; the status only tells which of its two refusals this is (the assignment is known current).
+  if (!engine.canSendJob(jobId, { type: 'job.unassign', assignmentId, suspendMatching, at: engine.now() })) {
+    if (record.status !== 'assigned')
+      throw new RouterError('InvalidJobState', `cannot unassign job ${jobId} while it is ${record.status}`, 'status');
     throw new RouterError('UnassignLimitReached', `job ${jobId} was already unassigned ${record.context.unassignmentCount} times`);
+  }
   return engine.command(() => {
     const at = engine.now();
     releaseAssignment(engine, record, at);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { OperationAccess } from '../auth/authorize.ts';
 import type { Versioned } from '../engine/engine.ts';
 import { EmptyResultSchema } from '../protocol/actions.schemas.ts';
 import { ResourceIdSchema } from '../protocol/common.schemas.ts';
@@ -57,6 +58,8 @@ export interface Operation<N extends string = string, A extends z.ZodType = z.Zo
   readonly summary: string;
   /** True for operations Azure does not have. */
   readonly extension: boolean;
+  /** Who may perform it: the admin only, or also a worker token on its own worker (the gateways enforce it). */
+  readonly access: OperationAccess;
   readonly args: A;
   readonly result: R;
   invoke(router: Router, args: z.output<A>, context: InvocationContext): Promise<Invocation<z.output<R>>>;
@@ -122,6 +125,8 @@ interface ResourceSpec<N extends string, T extends string, R extends ResourceSch
   readonly version: VersionLookup;
   /** True for operations Azure does not have. */
   readonly extension?: boolean | undefined;
+  /** Default `admin`. */
+  readonly access?: OperationAccess | undefined;
 }
 
 /** Create-or-update by merge patch. The patch is passed through to the Router, which validates it. */
@@ -143,6 +148,7 @@ function upsertOperation<const N extends string, const T extends string, R exten
     path: spec.path,
     summary: spec.summary,
     extension: spec.extension ?? false,
+    access: spec.access ?? 'admin',
     args: z.looseObject({ ...pathShape(spec.path), ...ifMatchField }),
     result: spec.resource,
     async invoke(router, args, context) {
@@ -153,7 +159,7 @@ function upsertOperation<const N extends string, const T extends string, R exten
         ifUnmodifiedSince: stringArg(args, 'ifUnmodifiedSince'),
       };
       const id = idArg(args, idParam);
-      const startedAt = router.engine.now();
+      const startedAt = router.now();
       const { resource, created } = await spec.upsert(router, id, patch, conditions);
       return { result: resource, created, ...versionOf(spec.version(router, id), resource.etag, startedAt) };
     },
@@ -172,11 +178,12 @@ function getOperation<const N extends string, const T extends string, R extends 
     path: spec.path,
     summary: spec.summary,
     extension: spec.extension ?? false,
+    access: spec.access ?? 'admin',
     args: z.object(pathShape(spec.path)),
     result: spec.resource,
     async invoke(router, args) {
       const id = idArg(args, idParam);
-      const startedAt = router.engine.now();
+      const startedAt = router.now();
       const resource = await spec.get(router, id);
       return { result: resource, ...versionOf(spec.version(router, id), resource.etag, startedAt) };
     },
@@ -192,6 +199,8 @@ export function deleteOperation<const N extends string, const T extends string>(
   readonly path: T;
   readonly summary: string;
   readonly extension?: boolean | undefined;
+  /** Default `admin`. */
+  readonly access?: OperationAccess | undefined;
   readonly delete: (router: Router, id: string, params: Record<PathParams<T>, string>) => Promise<void>;
 }) {
   const idParam = idParamOf(spec.path);
@@ -202,6 +211,7 @@ export function deleteOperation<const N extends string, const T extends string>(
     path: spec.path,
     summary: spec.summary,
     extension: spec.extension ?? false,
+    access: spec.access ?? 'admin',
     args: z.object(pathShape(spec.path)),
     result: EmptyResultSchema,
     async invoke(router, args) {
@@ -215,9 +225,6 @@ export function deleteOperation<const N extends string, const T extends string>(
 const PageSizeSchema = z
   .union([z.number(), z.string().regex(/^\d{1,9}$/, 'must be an integer').transform(Number)])
   .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE));
-
-/** A boolean, or `true` / `false` as a query string carries it. */
-export const QueryBooleanSchema = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
 
 /** The paging arguments every list takes. */
 const pagingShape = {
@@ -242,6 +249,8 @@ export function listOperation<const N extends string, const T extends string, F 
   readonly path: T;
   readonly summary: string;
   readonly extension?: boolean | undefined;
+  /** Default `admin`. */
+  readonly access?: OperationAccess | undefined;
   readonly filters: F;
   readonly item: I;
   readonly list: (router: Router, request: ListRequest<F> & Record<PathParams<T>, string>) => Promise<Page<z.output<I>>>;
@@ -253,6 +262,7 @@ export function listOperation<const N extends string, const T extends string, F 
     path: spec.path,
     summary: spec.summary,
     extension: spec.extension ?? false,
+    access: spec.access ?? 'admin',
     args: z.object({ ...pathShape(spec.path), ...spec.filters, ...pagingShape }),
     result: listResultOf(spec.item),
     async invoke(router, args) {
@@ -307,6 +317,8 @@ interface ResourceOperationsSpec<S extends string, P extends string, C extends s
   readonly summaries: { readonly upsert: string; readonly get: string; readonly delete: string; readonly list: string };
   /** True for a resource Azure does not have. */
   readonly extension?: boolean | undefined;
+  /** Who may perform each of the four operations; `admin` for those not named. */
+  readonly access?: Partial<Record<'upsert' | 'get' | 'delete' | 'list', OperationAccess>> | undefined;
 }
 
 /**
@@ -325,7 +337,7 @@ export function resourceOperations<
   // Where S and P are known, `RouterHas` has checked that the Router has these methods; this generic body cannot, and
   // reaches each through its own record (an intersection indexed by a generic key would lose the method's type).
   const methods = (router: Router) => router as unknown as ResourceMethods<S, P, z.output<R>, F>;
-  const { singular, plural, collection, idParam, resource, version, filters, summaries, extension } = spec;
+  const { singular, plural, collection, idParam, resource, version, filters, summaries, extension, access = {} } = spec;
   const path = `/routing/${collection}/{${idParam}}` as const;
   return [
     upsertOperation({
@@ -335,6 +347,7 @@ export function resourceOperations<
       summary: summaries.upsert,
       version,
       extension,
+      access: access.upsert,
       upsert: (router, id, patch, conditions) => {
         const upsert: Record<`upsert${S}`, Methods['upsert']> = methods(router);
         return upsert[`upsert${singular}`](id, patch, conditions);
@@ -347,6 +360,7 @@ export function resourceOperations<
       summary: summaries.get,
       version,
       extension,
+      access: access.get,
       get: (router, id) => {
         const get: Record<`get${S}`, Methods['get']> = methods(router);
         return get[`get${singular}`](id);
@@ -357,6 +371,7 @@ export function resourceOperations<
       path,
       summary: summaries.delete,
       extension,
+      access: access.delete,
       delete: (router, id) => {
         const remove: Record<`delete${S}`, Methods['delete']> = methods(router);
         return remove[`delete${singular}`](id);
@@ -367,6 +382,7 @@ export function resourceOperations<
       path: `/routing/${collection}`,
       summary: summaries.list,
       extension,
+      access: access.list,
       filters,
       item: resource,
       list: (router, request) => {
@@ -392,6 +408,8 @@ export function actionOperation<
   readonly path: T;
   readonly summary: string;
   readonly extension?: boolean;
+  /** Default `admin`. */
+  readonly access?: OperationAccess;
   readonly options: z.ZodObject<O>;
   readonly result: R;
   readonly run: (router: Router, args: z.output<z.ZodObject<Record<PathParams<T>, typeof ResourceIdSchema> & O>>, context: InvocationContext) => Promise<z.output<R>>;
@@ -403,6 +421,7 @@ export function actionOperation<
     path: spec.path,
     summary: spec.summary,
     extension: spec.extension ?? false,
+    access: spec.access ?? 'admin',
     args: z.object({ ...pathShape(spec.path), ...spec.options.shape }),
     result: spec.result,
     async invoke(router, args, context) {

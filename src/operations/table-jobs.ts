@@ -8,8 +8,7 @@ import {
   UnassignJobOptionsSchema,
   UnassignJobResultSchema,
 } from '../protocol/actions.schemas.ts';
-import { DateTimeSchema, ResourceIdSchema } from '../protocol/common.schemas.ts';
-import { RouterJobPositionDetailsSchema, RouterJobSchema, RouterJobStatusSelectorSchema } from '../protocol/job.schemas.ts';
+import { ListJobsFiltersSchema, RouterJobPositionDetailsSchema, RouterJobSchema } from '../protocol/job.schemas.ts';
 import { actionOperation, resourceOperations } from './table-define.ts';
 
 const JOB_PATH = '/routing/jobs/{jobId}';
@@ -24,14 +23,7 @@ export const jobOperations = [
     idParam: 'jobId',
     resource: RouterJobSchema,
     version: ({ engine }, id) => engine.jobs.get(id),
-    filters: {
-      status: RouterJobStatusSelectorSchema.optional(),
-      queueId: ResourceIdSchema.optional(),
-      channelId: ResourceIdSchema.optional(),
-      classificationPolicyId: ResourceIdSchema.optional(),
-      scheduledBefore: DateTimeSchema.optional(),
-      scheduledAfter: DateTimeSchema.optional(),
-    },
+    filters: ListJobsFiltersSchema.shape,
     summaries: {
       upsert: 'Creates a job (which then classifies, queues and is offered) or updates one by merge patch.',
       get: 'Reads a job.',

@@ -6,9 +6,8 @@ import {
   DeclineJobOfferOptionsSchema,
   EmptyResultSchema,
 } from '../protocol/actions.schemas.ts';
-import { ResourceIdSchema } from '../protocol/common.schemas.ts';
-import { RouterWorkerSchema, RouterWorkerStateSchema } from '../protocol/worker.schemas.ts';
-import { QueryBooleanSchema, actionOperation, resourceOperations } from './table-define.ts';
+import { ListWorkersFiltersSchema, RouterWorkerSchema } from '../protocol/worker.schemas.ts';
+import { actionOperation, resourceOperations } from './table-define.ts';
 
 const WORKER_PATH = '/routing/workers/{workerId}';
 const OFFER_PATH = '/routing/workers/{workerId}/offers/{offerId}';
@@ -33,12 +32,9 @@ export const workerOperations = [
     idParam: 'workerId',
     resource: RouterWorkerSchema,
     version: ({ engine }, id) => engine.workerVersions.get(id),
-    filters: {
-      state: z.enum([...RouterWorkerStateSchema.options, 'all']).optional(),
-      channelId: ResourceIdSchema.optional(),
-      queueId: ResourceIdSchema.optional(),
-      hasCapacity: QueryBooleanSchema.optional(),
-    },
+    filters: ListWorkersFiltersSchema.shape,
+    // A worker reads itself, and registers or deregisters itself (authorize limits which fields it may set).
+    access: { upsert: 'ownWorker', get: 'ownWorker' },
     summaries: {
       upsert: 'Creates or updates a worker by merge patch; `availableForOffers` registers or deregisters it.',
       get: 'Reads a worker, with its current offers and assigned jobs.',
@@ -50,6 +46,7 @@ export const workerOperations = [
     name: 'acceptJobOffer',
     method: 'POST',
     path: `${OFFER_PATH}:accept`,
+    access: 'ownWorker',
     summary: 'Accepts an offer: the job is assigned to the worker and its other offers are revoked.',
     options: z.object({}),
     result: AcceptJobOfferResultSchema,
@@ -59,6 +56,7 @@ export const workerOperations = [
     name: 'declineJobOffer',
     method: 'POST',
     path: `${OFFER_PATH}:decline`,
+    access: 'ownWorker',
     summary: 'Declines an offer; with `retryOfferAt` the job may be offered to this worker again from then on.',
     options: DeclineJobOfferOptionsSchema,
     result: EmptyResultSchema,
@@ -77,7 +75,7 @@ export const workerOperations = [
     run: async (router, args, context) => {
       if (context.accessKey === undefined)
         throw new RouterError('AccessKeyRequired', 'worker tokens are signed with the access key; start the server with one');
-      const expiresAt = router.engine.now() + args.expiresInSeconds * 1000;
+      const expiresAt = router.now() + args.expiresInSeconds * 1000;
       const token = issueWorkerToken({ workerId: args.workerId, accessKey: context.accessKey, expiresAt });
       return { token, expiresAt: new Date(expiresAt).toISOString() };
     },

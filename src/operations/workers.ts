@@ -5,7 +5,7 @@ import { hasRoomFor, loadRatio } from '../matching/capacity.ts';
 import type { AcceptJobOfferResult, DeclineJobOfferOptions } from '../protocol/actions.schemas.ts';
 import type { EventExtra } from '../protocol/events.schemas.ts';
 import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
-import type { RouterWorker, RouterWorkerState } from '../protocol/worker.schemas.ts';
+import type { ListWorkersFilters, RouterWorker, RouterWorkerState } from '../protocol/worker.schemas.ts';
 import type { UpsertResult } from './admin.ts';
 import { paginate, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
@@ -156,13 +156,8 @@ export function deleteWorker(engine: Engine, workerId: string): Promise<void> {
   });
 }
 
-export interface ListWorkersRequest extends PageRequest {
-  readonly state?: RouterWorkerState | 'all' | undefined;
-  readonly channelId?: string | undefined;
-  readonly queueId?: string | undefined;
-  /** Only active workers with room for `channelId` (or for any of their channels when none is given). */
-  readonly hasCapacity?: boolean | undefined;
-}
+/** The `listWorkers` query: its filters (typed by their schema) and paging. */
+export type ListWorkersRequest = PageRequest & ListWorkersFilters;
 
 export function listWorkers(engine: Engine, request: ListWorkersRequest): Page<RouterWorker> {
   const state = request.state ?? 'all';

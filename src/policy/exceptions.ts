@@ -6,15 +6,13 @@
  */
 import type { Engine } from '../engine/engine.ts';
 import type { ExceptionAction, ExceptionPolicy, ExceptionRule } from '../protocol/exception-policy.schemas.ts';
-import type { RouterJobStatus } from '../protocol/job.schemas.ts';
+import { jobStatusHasTag } from '../../machines/job.machine.ts';
 import { cancelNow } from './cancellation.ts';
 import { classifyJob, mayClassify } from './classification.ts';
 import { policyState, updatePolicyState, type QueueVisit } from './job-policy-state.ts';
 import { enqueue, withdraw } from './routing.ts';
 import { armSelectorExpiry, stampSelector } from './selector-expiry.ts';
 import { unstamped } from './worker-selectors.ts';
-
-const TERMINAL: ReadonlySet<RouterJobStatus> = new Set(['closed', 'cancelled']);
 
 function exceptionPolicyOf(engine: Engine, queueId: string): ExceptionPolicy | undefined {
   const policyId = engine.queues.get(queueId)?.resource.exceptionPolicyId;
@@ -121,7 +119,7 @@ function fire(engine: Engine, jobId: string, visit: QueueVisit, rule: ExceptionR
   for (const action of rule.actions) {
     const status = engine.job(jobId)?.status;
     // A `cancel` ends the job; actions after it have nothing left to act on.
-    if (status === undefined || TERMINAL.has(status)) return;
+    if (status === undefined || jobStatusHasTag(status, 'terminal')) return;
     perform(engine, jobId, action);
   }
 }

@@ -4,15 +4,11 @@
  * the selectors that expired are marked `expired` — they stop constraining matching and stop expediting — and the job
  * is matched again at once.
  */
-import type { JobData } from '../../machines/job.machine.ts';
+import { jobStatusHasTag, type JobData } from '../../machines/job.machine.ts';
 import type { Engine, JobRecord } from '../engine/engine.ts';
 import { eventSelector } from '../engine/event-data.ts';
 import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
-import type { RouterJobStatus } from '../protocol/job.schemas.ts';
 import { toIso } from '../time.ts';
-
-/** Once a job is assigned its selectors have done their work; expiring them would change nothing. */
-const SETTLED: ReadonlySet<RouterJobStatus> = new Set(['assigned', 'completed', 'closed', 'cancelled']);
 
 /** Sets `status`, and `expiresAt` counted from `now` on a selector that expires and has none yet. */
 export function stampSelector(selector: RouterWorkerSelector, now: number): RouterWorkerSelector {
@@ -41,7 +37,7 @@ function earliestExpiry(selectors: readonly RouterWorkerSelector[]): number {
 
 /** The earliest expiry still ahead among the job's selectors; Infinity for none, or once the job is settled. */
 function selectorDeadline(record: JobRecord | undefined): number {
-  if (!record || SETTLED.has(record.status)) return Infinity;
+  if (!record || jobStatusHasTag(record.status, 'settled')) return Infinity;
   const job = record.context.job;
   return Math.min(earliestExpiry(job.requestedWorkerSelectors), earliestExpiry(job.attachedWorkerSelectors));
 }
@@ -82,7 +78,7 @@ function expireDue(selectors: readonly RouterWorkerSelector[], at: number): { se
  */
 export function expireSelectors(engine: Engine, jobId: string, at: number): void {
   const record = engine.job(jobId);
-  if (!record || SETTLED.has(record.status)) return;
+  if (!record || jobStatusHasTag(record.status, 'settled')) return;
   const job: JobData = record.context.job;
   const requested = expireDue(job.requestedWorkerSelectors, at);
   const attached = expireDue(job.attachedWorkerSelectors, at);

@@ -15,9 +15,8 @@ const labelKey = z.string().min(1).max(256);
 export const LabelsSchema = z.record(labelKey, RouterValueSchema);
 export type Labels = z.infer<typeof LabelsSchema>;
 
-/** A label or tag map in a merge patch: a `null` value removes that key. */
-export const LabelsPatchSchema = z.record(labelKey, RouterValueSchema.nullable());
-export type LabelsPatch = z.infer<typeof LabelsPatchSchema>;
+/** A boolean, or `true` / `false` as a query string carries it. */
+export const QueryBooleanSchema = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
 
 /**
  * Resource ids come from the path. Colons and slashes are excluded because they delimit actions and segments, and

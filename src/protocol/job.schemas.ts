@@ -24,6 +24,19 @@ export type RouterJobStatus = z.infer<typeof RouterJobStatusSchema>;
 export const RouterJobStatusSelectorSchema = z.enum([...RouterJobStatusSchema.options, 'all', 'active']);
 export type RouterJobStatusSelector = z.infer<typeof RouterJobStatusSelectorSchema>;
 
+/** What `listJobs` filters by, besides paging. */
+export const ListJobsFiltersSchema = z.object({
+  status: RouterJobStatusSelectorSchema.optional(),
+  queueId: ResourceIdSchema.optional(),
+  channelId: ResourceIdSchema.optional(),
+  classificationPolicyId: ResourceIdSchema.optional(),
+  /** Jobs scheduled at or before. */
+  scheduledBefore: DateTimeSchema.optional(),
+  /** Jobs scheduled at or after. */
+  scheduledAfter: DateTimeSchema.optional(),
+});
+export type ListJobsFilters = z.infer<typeof ListJobsFiltersSchema>;
+
 export const JobMatchingModeSchema = withKindAliases(
   [
     z.object({ kind: z.literal('queueAndMatch') }),

@@ -1,10 +1,20 @@
 import { z } from 'zod';
-import { DateTimeSchema, LabelsSchema, ResourceIdSchema, resourceMeta } from './common.schemas.ts';
+import { DateTimeSchema, LabelsSchema, QueryBooleanSchema, ResourceIdSchema, resourceMeta } from './common.schemas.ts';
 
 /** `RouterWorker` (spec §1.7, §3.2). `labels` always carries the implicit `Id`. */
 
 export const RouterWorkerStateSchema = z.enum(['active', 'draining', 'inactive']);
 export type RouterWorkerState = z.infer<typeof RouterWorkerStateSchema>;
+
+/** What `listWorkers` filters by, besides paging. */
+export const ListWorkersFiltersSchema = z.object({
+  state: z.enum([...RouterWorkerStateSchema.options, 'all']).optional(),
+  channelId: ResourceIdSchema.optional(),
+  queueId: ResourceIdSchema.optional(),
+  /** Only active workers with room for `channelId` (or for any of their channels when none is given). */
+  hasCapacity: QueryBooleanSchema.optional(),
+});
+export type ListWorkersFilters = z.infer<typeof ListWorkersFiltersSchema>;
 
 export const RouterChannelSchema = z.object({
   channelId: ResourceIdSchema,

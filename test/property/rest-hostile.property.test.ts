@@ -37,7 +37,7 @@ async function snapshot(): Promise<string> {
     await router.listExceptionPolicies(page),
     await router.listJobs(page),
     await router.listWorkers(page),
-    router.engine.log.lastSequenceNumber,
+    router.lastSequenceNumber,
   ]);
 }
 

@@ -137,7 +137,7 @@ let nextId = 0;
 async function snapshot(): Promise<string> {
   const { router } = server;
   return JSON.stringify([
-    router.engine.log.lastSequenceNumber,
+    router.lastSequenceNumber,
     await router.listDistributionPolicies(),
     await router.listQueues(),
     await router.listClassificationPolicies(),

@@ -91,7 +91,7 @@ describe('event replay', () => {
     store.hold = true;
     const pending = createJob(router, 'j');
     // The job's batch (created, queued, offer issued) is numbered, and held in the store before it is published.
-    await expect.poll(() => router.engine.log.lastSequenceNumber).toBeGreaterThanOrEqual(head + 2);
+    await expect.poll(() => router.lastSequenceNumber).toBeGreaterThanOrEqual(head + 2);
     const received: RouterEvent[] = [];
     await router.subscribe({}, (event) => received.push(event), head + 2);
     store.release();

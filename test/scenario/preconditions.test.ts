@@ -46,12 +46,12 @@ describe('conditional upserts', () => {
   it('If-Unmodified-Since before the last change fails and changes nothing', async () => {
     const { router, advance } = await openTestRouter();
     await setupQueue(router);
-    const earlier = new Date(router.engine.now()).toUTCString();
+    const earlier = new Date(router.now()).toUTCString();
     await advance(5000);
     await router.upsertQueue('q', { name: 'changed' });
     const before = await visibleState(router);
     await expectRefusal(router.upsertQueue('q', { name: 'x' }, { ifUnmodifiedSince: earlier }), 'PreconditionFailed');
     expect(await visibleState(router)).toEqual(before);
-    await router.upsertQueue('q', { name: 'ok' }, { ifUnmodifiedSince: new Date(router.engine.now()).toUTCString() });
+    await router.upsertQueue('q', { name: 'ok' }, { ifUnmodifiedSince: new Date(router.now()).toUTCString() });
   });
 });

@@ -29,7 +29,7 @@ export async function visibleState(router: Router): Promise<VisibleState> {
     queues: byId(queues.value),
     jobs: byId(jobs.value),
     workers: byId(workers.value),
-    lastEvent: router.engine.log.lastSequenceNumber,
+    lastEvent: router.lastSequenceNumber,
   };
 }
 

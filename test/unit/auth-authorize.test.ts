@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, WORKER_OPERATIONS } from '../../src/auth/authorize.ts';
+import { authorize as authorizeOperation, type AuthorizationOutcome } from '../../src/auth/authorize.ts';
+import { accessOf, operationAccess } from '../../src/gateway/operation-access.ts';
 import { issueWorkerToken, verifyBearer, type Principal } from '../../src/auth/tokens.ts';
+
+/** The operations a worker may perform on itself, as their definitions declare. */
+const WORKER_OPERATIONS = operationAccess.filter(({ access }) => access === 'ownWorker').map(({ name }) => name);
+
+/** Authorizes an operation by name, with the access its definition declares. */
+function authorize(principal: Principal, name: string, args: Readonly<Record<string, unknown>>): AuthorizationOutcome {
+  return authorizeOperation(principal, { name, access: accessOf(name) }, args);
+}
 
 const KEY = Buffer.from('switchboard test access key, 32b').toString('base64');
 const NOW = Date.parse('2024-05-06T07:08:09.000Z');
@@ -25,7 +34,7 @@ const ADMIN_ONLY = [
 
 describe('authorize', () => {
   it('lets a worker act on itself only through the listed operations', () => {
-    expect(WORKER_OPERATIONS).toEqual(['attachWorker', 'getWorker', 'upsertWorker', 'acceptJobOffer', 'declineJobOffer']);
+    expect(WORKER_OPERATIONS).toEqual(['attachWorker', 'upsertWorker', 'getWorker', 'acceptJobOffer', 'declineJobOffer']);
     for (const operation of WORKER_OPERATIONS) {
       const args = operation === 'upsertWorker' ? { workerId: 'worker-a', availableForOffers: true } : { workerId: 'worker-a', offerId: 'o1' };
       expect(authorize(workerA, operation, args)).toEqual({ ok: true });

@@ -32,7 +32,7 @@ describe('subscribe', () => {
     server = await startInProcessServer();
     await routing(server.router);
     for (let i = 0; i < 20; i++) await server.router.upsertJob(`j${i}`, { queueId: 'q', channelId: 'voice' });
-    const last = server.router.engine.log.lastSequenceNumber;
+    const last = server.router.lastSequenceNumber;
     const { socket, messages } = await recorder(server.wsUrl);
 
     socket.send(JSON.stringify({ id: 1, op: 'subscribe', args: { fromSequence: 1 } }));
@@ -74,7 +74,7 @@ describe('subscribe', () => {
   it('refuses a sequence number beyond the next one with SequenceBeyondHead, and serves the next one when it comes', async () => {
     server = await startInProcessServer();
     await routing(server.router);
-    const next = server.router.engine.log.lastSequenceNumber + 1;
+    const next = server.router.lastSequenceNumber + 1;
     const { socket, messages } = await recorder(server.wsUrl);
 
     socket.send(JSON.stringify({ id: 1, op: 'subscribe', args: { fromSequence: next + 1 } }));

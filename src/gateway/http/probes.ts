@@ -16,7 +16,7 @@ export function answerProbe(router: Router, pathname: string, method: string, re
     return true;
   }
   if (pathname === '/readyz') {
-    const failure = router.engine.storeFailure;
+    const failure = router.storeFailure;
     if (failure) sendJson(response, 503, { status: 'unavailable', code: 'StoreUnavailable', message: failure.message });
     else sendJson(response, 200, { status: 'ready' });
     return true;

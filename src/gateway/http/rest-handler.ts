@@ -164,9 +164,9 @@ async function handle(
   const { operation, params } = route;
   matched.operation = operation.name;
   // The path decides first (before the media type and JSON are looked at); the body's fields then, once parsed.
-  requireAuthorized(principal, operation.name, params);
+  requireAuthorized(principal, operation, params);
   const args = argsOf(operation, request, url, read.body, params);
-  requireAuthorized(principal, operation.name, args);
+  requireAuthorized(principal, operation, args);
 
   const invocation = await invokeOperation(operation, options.router, args, {
     accessKey: options.accessKey,

@@ -2,6 +2,7 @@ import type { RawData } from 'ws';
 import type { z } from 'zod';
 import { RouterError, invalidRequestFrom } from '../../errors.ts';
 import { invokeOperation, operationByName } from '../../operations/table.ts';
+import { accessOf } from '../operation-access.ts';
 import type { Router } from '../../router.ts';
 import { requireAuthorized } from '../../auth/authorize.ts';
 import { shuttingDown } from '../shutting-down.ts';
@@ -80,7 +81,7 @@ async function run(
   if (handler === undefined)
     throw new RouterError('RouteNotFound', `no operation named ${op.slice(0, QUOTED_OP_LENGTH)}`, 'op');
   // Before validation, so a worker token learns nothing about operations it may not use.
-  requireAuthorized(connection.principal, op, args);
+  requireAuthorized(connection.principal, { name: op, access: accessOf(op) }, args);
   return handler(args);
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from 'zod';
+import type { OperationAccess } from '../../auth/authorize.ts';
 import { ACTOR_KINDS } from '../../engine/commit-pipeline.ts';
 import { errorCatalogue, withCode, type ErrorCode } from '../../errors.ts';
 import { RouterEventSchema, RouterEventTypeSchema } from '../../protocol/events.schemas.ts';
@@ -55,7 +56,6 @@ export const EventPushSchema = z.object({
   subscriptionId: z.string(),
   event: RouterEventSchema,
 });
-export type EventPush = z.infer<typeof EventPushSchema>;
 
 /** The kind of an actor on the transitions stream. */
 export const ActorKindSchema = z.enum(ACTOR_KINDS);
@@ -181,18 +181,21 @@ export const gatewayOperations = {
     summary: 'Pushes committed events matching the filters, replayed from `fromSequence` first; or actor state changes (`stream: "transitions"`), filtered by `kinds` and `ids`, after a `snapshot` of current states when asked.',
     args: SubscribeArgsSchema,
     result: SubscribeResultSchema,
+    access: 'admin',
   },
   unsubscribe: {
     summary: 'Stops one subscription of this connection.',
     args: UnsubscribeArgsSchema,
     result: UnsubscribeResultSchema,
+    access: 'admin',
   },
   attachWorker: {
     summary: "Makes this connection a session of the worker: its offers are pushed as committed; optionally deregisters it when its last session drops.",
     args: AttachWorkerArgsSchema,
     result: AttachWorkerResultSchema,
+    access: 'ownWorker',
   },
-} as const;
+} as const satisfies Record<string, { readonly summary: string; readonly args: z.ZodType; readonly result: z.ZodType; readonly access: OperationAccess }>;
 
 /** Name of a gateway operation. */
 export type GatewayOperationName = keyof typeof gatewayOperations;

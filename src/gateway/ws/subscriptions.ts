@@ -29,21 +29,20 @@ export function subscribe(
   if (args.stream === 'transitions') {
     const kinds = args.kinds && new Set(args.kinds);
     const ids = args.ids && new Set(args.ids);
-    const subscriptionId = connection.addSubscription((id) => {
-      // The snapshot and the listener in one synchronous step: the listener is owed exactly the changes after it.
-      if (args.snapshot === true) pushes.send({ type: 'snapshot', subscriptionId: id, actors: router.engine.actorStates(kinds, ids) });
-      return router.engine.onTransition(({ actor, from, to, event }) => {
-        if (kinds && !kinds.has(actor.kind)) return;
-        if (ids && !ids.has(actor.id)) return;
-        pushes.send({ type: 'transition', subscriptionId: id, actor, from, to, event });
-      });
-    });
+    const subscriptionId = connection.addSubscription((id) =>
+      router.watchTransitions(
+        kinds,
+        ids,
+        ({ actor, from, to, event }) => pushes.send({ type: 'transition', subscriptionId: id, actor, from, to, event }),
+        args.snapshot === true ? (actors) => pushes.send({ type: 'snapshot', subscriptionId: id, actors }) : undefined,
+      ),
+    );
     return { result: { subscriptionId }, afterAnswer: pushes.open };
   }
 
   const { fromSequence, types, jobId, workerId, queueId } = args;
   // Checked here, before anything is sent, because the router reports it only once the subscription has started.
-  if (fromSequence !== undefined) router.engine.log.checkFrom(fromSequence);
+  if (fromSequence !== undefined) router.checkReplayFrom(fromSequence);
 
   // Read before the listener is added, in the same synchronous step: every later-published event reaches it.
   const nextSequence = fromSequence ?? router.engine.log.lastPublished + 1;

@@ -231,11 +231,11 @@ async function restart(world: World): Promise<void> {
   });
   expect(await visibleState(world.session.router), 'a restart changes nothing a caller sees').toEqual(before);
   // A restart does not match again (Engine.settleRestoredQueues): that is only right if what was stored is at
-  // matching's fixpoint, so asking every job and worker to match now must offer nothing.
+  // matching's fixpoint, so asking every job, and every worker registered on a queue, to match now must offer nothing.
   const { engine } = world.session.router;
   await engine.command(() => {
     for (const jobId of engine.jobs.keys()) engine.matchJob(jobId);
-    for (const workerId of engine.workers.keys()) engine.matchWorker(workerId);
+    for (const queueId of engine.queues.keys()) engine.matchQueue(queueId);
   });
   expect(await visibleState(world.session.router), 'matching everything again after a restart offers nothing more').toEqual(before);
 }

@@ -47,7 +47,7 @@ describe('subscribe', () => {
   it('answers a live subscription with the next number to be published, which is its first event', async () => {
     server = await startInProcessServer();
     await routing(server.router);
-    const head = server.router.engine.log.lastSequenceNumber;
+    const head = server.router.lastSequenceNumber;
     const { socket, messages } = await recorder(server.wsUrl);
 
     socket.send(JSON.stringify({ id: 1, op: 'subscribe', args: {} }));

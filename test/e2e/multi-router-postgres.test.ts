@@ -53,5 +53,34 @@ if (!cluster) {
       expect((await again.get('/beta/routing/jobs/only-alpha')).status).toBe(404);
       expect(await second.stop()).toBe(0);
     });
+
+    it('has a standby take every router over when their owner is killed, each with its own data', async () => {
+      const url = await cluster.createDatabase();
+      const args = ['--store', url, '--routers', 'alpha,beta', '--lease-ttl', '2s'];
+      const owner = await startServerProcess(args);
+      const rest = restClient(owner.url);
+      for (const name of ['alpha', 'beta']) {
+        expect((await rest.patch(`/${name}/routing/distributionPolicies/p`, { offerExpiresAfterSeconds: 60, mode: { kind: 'longestIdle' } })).status).toBe(201);
+        expect((await rest.patch(`/${name}/routing/queues/q`, { distributionPolicyId: 'p' })).status).toBe(201);
+        expect((await rest.patch(`/${name}/routing/jobs/of-${name}`, { queueId: 'q', channelId: 'voice' })).status).toBe(201);
+      }
+      let announce!: () => void;
+      const standingBy = new Promise<void>((resolve) => (announce = resolve));
+      const standby = startServerProcess([...args, '--standby'], {}, (stdout) => {
+        if (stdout.includes('standing by')) announce();
+      });
+      await standingBy;
+      await owner.stop('SIGKILL');
+      const successor = await standby;
+      try {
+        const again = restClient(successor.url);
+        expect((await again.get('/alpha/routing/jobs/of-alpha')).status).toBe(200);
+        expect((await again.get('/beta/routing/jobs/of-beta')).status).toBe(200);
+        expect((await again.get('/beta/routing/jobs/of-alpha')).status).toBe(404);
+        expect((await fetch(new URL('/readyz', successor.url))).status).toBe(200);
+      } finally {
+        await successor.stop();
+      }
+    });
   });
 }

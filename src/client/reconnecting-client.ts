@@ -75,7 +75,19 @@ export class ReconnectingClient {
 
   /** Runs an operation on the current connection, waiting for one while reconnecting. See the class for retries. */
   async call<N extends OperationName>(op: N, args: CallArgs<N>): Promise<CallResult<N>> {
-    return (await this.#current).call(op, args);
+    return (await this.#open()).call(op, args);
+  }
+
+  /**
+   * The connection once it is open. One that is closing, before its close was reported, would refuse a call it
+   * never sent; waiting for that report puts the reconnection in its place.
+   */
+  async #open(): Promise<SwitchboardClient> {
+    for (;;) {
+      const client = await this.#current;
+      if (client.isOpen || this.#closing) return client;
+      await client.closed;
+    }
   }
 
   /** As {@link SwitchboardClient.subscribe}, kept across reconnections with nothing missed or repeated. */
@@ -119,7 +131,7 @@ export class ReconnectingClient {
       first ??= result;
       onAttached?.(result);
     };
-    await restore(await this.#current);
+    await restore(await this.#open());
     this.#restorers.add(restore);
     return first!;
   }
@@ -134,7 +146,7 @@ export class ReconnectingClient {
 
   /** Opens something on the current connection and again on each later one; its handle survives them all. */
   async #keep(open: (client: SwitchboardClient) => Promise<Subscription>): Promise<Subscription> {
-    let current = await open(await this.#current);
+    let current = await open(await this.#open());
     const restore: Restorer = async (client) => {
       current = await open(client);
     };

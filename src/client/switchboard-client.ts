@@ -166,6 +166,11 @@ export class SwitchboardClient {
     }
   }
 
+  /** Whether the connection is open: a call made now is sent. */
+  get isOpen(): boolean {
+    return this.#socket.readyState === WebSocket.OPEN;
+  }
+
   /** Closes the connection; calls still waiting for an answer reject with `ConnectionClosed`. */
   async close(): Promise<void> {
     this.#socket.close(1000);

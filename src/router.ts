@@ -127,6 +127,11 @@ export class Router {
     return this.engine.log.lastSequenceNumber;
   }
 
+  /** The number of the next event to reach live subscribers: a live {@link subscribe} started now delivers from it. */
+  get nextPublishedSequence(): number {
+    return this.engine.log.lastPublished + 1;
+  }
+
   /**
    * Refuses a replay {@link subscribe} could not serve, before anything is sent.
    *

@@ -66,6 +66,8 @@ export class PostgresStore implements Store {
     this.#lease = lease;
     // Commits renew the lease too; this keeps an idle router's. It runs on a reader, never inside a transaction.
     this.#renewal = setInterval(() => {
+      // A store that can write nothing more has no use for the lease: left to expire, it frees the database.
+      if (this.#failure) return clearInterval(this.#renewal);
       lease.fence(readers, where).catch((error: unknown) => {
         if (error instanceof StoreError && error.code === 'StoreLeaseLost') this.#fail(error);
       });

@@ -45,7 +45,7 @@ export function subscribe(
   if (fromSequence !== undefined) router.checkReplayFrom(fromSequence);
 
   // Read before the listener is added, in the same synchronous step: every later-published event reaches it.
-  const nextSequence = fromSequence ?? router.engine.log.lastPublished + 1;
+  const nextSequence = fromSequence ?? router.nextPublishedSequence;
   const subscriptionId = connection.addSubscription((id) => {
     let active = true;
     const started = router.subscribe(

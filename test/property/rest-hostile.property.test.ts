@@ -133,9 +133,11 @@ const unknownRouteArb: fc.Arbitrary<Omit<HostileRequest, 'headers'>> = fc
   .map(({ method, segments, routing }) => ({ method, path: `${routing ? '/routing/' : '/'}${segments.join('/')}` }))
   .filter(({ method, path }) => {
     try {
-      // fetch resolves dot segments before sending, so `/..` reaches the server as `/`: judge the path it sends.
+      // fetch resolves dot segments before sending (`/routing//../workers` reaches the server as `/routing/workers`):
+      // judge the path it sends as well as the one written.
       const sent = new URL(path, 'http://127.0.0.1').pathname;
-      return !SERVED_BESIDE_REST.has(path) && !SERVED_BESIDE_REST.has(sent) && matchRoute(method, path) === undefined;
+      const known = (candidate: string) => SERVED_BESIDE_REST.has(candidate) || matchRoute(method, candidate) !== undefined;
+      return !known(path) && !known(sent);
     } catch {
       return true;
     }

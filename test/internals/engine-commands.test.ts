@@ -55,16 +55,19 @@ describe('engine: command in, committed batch and events out', () => {
   it('the command resolves only once its batch is in the store', async () => {
     const { engine, store } = await openRecorded();
     const before = store.batches.length;
-    const pending = engine.command(() => engine.actors.sendWorker('w', { type: 'worker.deactivate', at: engine.now() }));
+    const config = { ...engine.actors.workerContext('w')!.config, availableForOffers: false };
+    const pending = engine.command(() => engine.actors.sendWorker('w', { type: 'worker.configure', config, at: engine.now() }));
     expect(store.batches).toHaveLength(before);
     await pending;
-    expect(summary(store.batches.at(-1)).puts).toEqual(['worker:w']);
+    expect(store.batches).toHaveLength(before + 1);
+    expect(summary(store.batches.at(-1))).toEqual({ puts: ['worker:w'], deletes: [], events: [] });
   });
 
   it('a refused command commits nothing and changes nothing', async () => {
     const { engine, store } = await openRecorded();
     const before = store.batches.length;
-    await expect(engine.command(() => engine.actors.sendWorker('nobody', { type: 'worker.deactivate', at: engine.now() }))).rejects.toMatchObject({
+    const config = engine.actors.workerContext('w')!.config;
+    await expect(engine.command(() => engine.actors.sendWorker('nobody', { type: 'worker.configure', config, at: engine.now() }))).rejects.toMatchObject({
       code: 'NotFound',
     });
     await engine.flush();

@@ -16,9 +16,9 @@ import {
 } from './operations/admin.ts';
 import * as jobs from './operations/jobs.ts';
 import { classifyJob, reclassifyJob } from './policy/classification.ts';
-import { waitTimeDue, watchQueue, watchQueues } from './policy/exceptions.ts';
-import { scheduleDue } from './policy/scheduling.ts';
-import { expireSelectors, rearmSelectorExpiry } from './policy/selector-expiry.ts';
+import { watchQueue, watchQueues } from './policy/exceptions.ts';
+import { rearmSelectorExpiry } from './policy/selector-expiry.ts';
+import { deadlineHandlers } from './operations/deadlines.ts';
 import type { Page, PageRequest } from './operations/paging.ts';
 import type { Preconditions } from './operations/preconditions.ts';
 import * as workers from './operations/workers.ts';
@@ -85,10 +85,7 @@ export class Router {
     const engine = new Engine({ store, clock, newId, ruleEvaluator, random }, stored.lastSequenceNumber);
     const webhooks = new Webhooks(engine, options.webhooks);
     const router = new Router(engine, webhooks);
-    engine.onDeadline('close', (jobId, at) => jobs.closeDue(engine, jobId, at));
-    engine.onDeadline('schedule', (jobId, at) => scheduleDue(engine, jobId, at));
-    engine.onDeadline('selectors', (jobId, at) => expireSelectors(engine, jobId, at));
-    engine.onDeadline('exception', (key, at) => waitTimeDue(engine, key, at));
+    engine.handleDeadlines(deadlineHandlers(engine));
     watchQueues(engine);
     await engine.command(() => {
       restore(engine, webhooks, stored);
@@ -152,7 +149,7 @@ export class Router {
     listener: TransitionListener,
     snapshot?: (states: ActorState[]) => void,
   ): () => void {
-    snapshot?.(this.engine.actorStates(kinds, ids));
+    snapshot?.(this.engine.actors.actorStates(kinds, ids));
     return this.engine.onTransition((transition) => {
       if (kinds && !kinds.has(transition.actor.kind)) return;
       if (ids && !ids.has(transition.actor.id)) return;
@@ -302,13 +299,13 @@ function restore(engine: Engine, webhooks: Webhooks, stored: StoredState): void 
   const each = <K extends DocumentKind>(kind: K, visit: (id: string, record: DecodedDocuments[K]) => void) => {
     for (const [id, doc] of stored.documents(kind)) visit(id, decodeDocument(kind, id, doc, stored.freshDocuments));
   };
-  each('distributionPolicy', (id, doc) => engine.distributionPolicies.set(id, doc as StoredResource<DistributionPolicy>));
-  each('exceptionPolicy', (id, doc) => engine.exceptionPolicies.set(id, doc as StoredResource<ExceptionPolicy>));
+  each('distributionPolicy', (id, doc) => engine.catalogue.distributionPolicies.set(id, doc as StoredResource<DistributionPolicy>));
+  each('exceptionPolicy', (id, doc) => engine.catalogue.exceptionPolicies.set(id, doc as StoredResource<ExceptionPolicy>));
   each('queue', (id, doc) => {
-    engine.queues.set(id, doc as StoredResource<RouterQueue>);
-    engine.startQueue(id, false);
+    engine.catalogue.queues.set(id, doc as StoredResource<RouterQueue>);
+    engine.actors.startQueue(id, false);
   });
-  each('classificationPolicy', (id, doc) => engine.classificationPolicies.set(id, doc as StoredResource<ClassificationPolicy>));
+  each('classificationPolicy', (id, doc) => engine.catalogue.classificationPolicies.set(id, doc as StoredResource<ClassificationPolicy>));
   const queued: JobRecord[] = [];
   each('job', (_id, record) => {
     engine.restoreJob(record);
@@ -322,13 +319,13 @@ function restore(engine: Engine, webhooks: Webhooks, stored: StoredState): void 
   });
   // Re-enter queued jobs in their original dispatch order.
   queued.sort((a, b) => a.enqueueSeq - b.enqueueSeq);
-  engine.restoreAllQueued(queued);
+  engine.dispatch.restoreAllQueued(queued);
   // In the order they became available, which the engine's idle-worker sets rely on.
   const storedWorkers: WorkerRecord[] = [];
   each('worker', (_id, record) => storedWorkers.push(record));
   storedWorkers.sort((a, b) => a.context.availableSince - b.context.availableSince);
   for (const record of storedWorkers) engine.restoreWorker(record);
-  engine.settleRestoredQueues();
+  engine.matching.settleRestored();
   each('eventSubscription', (id, doc) => webhooks.restoreSubscription(id, doc));
   each('deadLetter', (id, doc) => webhooks.restoreDeadLetter(id, doc));
 }
@@ -338,9 +335,9 @@ function restore(engine: Engine, webhooks: Webhooks, stored: StoredState): void 
  * exception rules. A classification whose rules were still answering when the router stopped is started again.
  */
 function resumePolicies(engine: Engine): void {
-  for (const [jobId, record] of engine.jobs) {
+  for (const [jobId, record] of engine.actors.jobs) {
     rearmSelectorExpiry(engine, jobId, record);
     if (record.status === 'pendingClassification') classifyJob(engine, jobId);
   }
-  for (const queueId of engine.queues.keys()) watchQueue(engine, queueId);
+  for (const queueId of engine.catalogue.queues.keys()) watchQueue(engine, queueId);
 }

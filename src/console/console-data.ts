@@ -26,7 +26,7 @@ export const MAX_QUEUE_SUMMARIES = 1000;
  */
 export function queueSummaries(engine: Engine): { value: ConsoleQueueSummary[]; truncated: boolean } {
   const workers = new Map<string, Record<RouterWorkerState, number>>();
-  for (const actor of engine.workers.values()) {
+  for (const actor of engine.actors.workers.values()) {
     const snapshot = actor.getSnapshot();
     const state = snapshot.value as RouterWorkerState;
     for (const queueId of snapshot.context.config.queues) {
@@ -42,7 +42,7 @@ export function queueSummaries(engine: Engine): { value: ConsoleQueueSummary[]; 
   }
   const value: ConsoleQueueSummary[] = [];
   let truncated = false;
-  for (const [queueId, queue] of engine.queues.entriesAfter()) {
+  for (const [queueId, queue] of engine.catalogue.queues.entriesAfter()) {
     if (value.length === MAX_QUEUE_SUMMARIES) {
       truncated = true;
       break;
@@ -89,7 +89,7 @@ export const MAX_WORKER_LOADS = 1000;
 export function workerLoads(engine: Engine, workerIds: readonly string[]): ConsoleWorkerLoad[] {
   const loads: ConsoleWorkerLoad[] = [];
   for (const workerId of workerIds) {
-    const actor = engine.workers.get(workerId);
+    const actor = engine.actors.workers.get(workerId);
     if (actor === undefined) continue;
     const { value, context } = actor.getSnapshot();
     const used = new Map<string, number>();

@@ -52,7 +52,7 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     registers: [registry],
     collect() {
       this.reset();
-      for (const [queueId, supervisor] of engine.supervisors) this.set({ queue: queueId }, supervisor.getSnapshot().context.index.size);
+      for (const [queueId, order] of engine.dispatch.orders()) this.set({ queue: queueId }, order.size);
     },
   });
   new Gauge({
@@ -63,8 +63,8 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     collect() {
       this.reset();
       const now = engine.now();
-      for (const [queueId, supervisor] of engine.supervisors) {
-        const oldest = supervisor.getSnapshot().context.index.oldest();
+      for (const [queueId, order] of engine.dispatch.orders()) {
+        const oldest = order.oldest();
         this.set({ queue: queueId }, oldest ? (now - oldest.enqueuedAt) / 1000 : 0);
       }
     },
@@ -76,7 +76,7 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     registers: [registry],
     collect() {
       const counts = new Map<string, number>(RouterJobStatusSchema.options.map((status) => [status, 0]));
-      for (const record of engine.jobs.values()) counts.set(record.status, (counts.get(record.status) ?? 0) + 1);
+      for (const record of engine.actors.jobs.values()) counts.set(record.status, (counts.get(record.status) ?? 0) + 1);
       for (const [status, count] of counts) this.set({ status }, count);
     },
   });
@@ -87,8 +87,8 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     registers: [registry],
     collect() {
       const counts = new Map<string, number>(RouterWorkerStateSchema.options.map((state) => [state, 0]));
-      for (const workerId of engine.workers.keys()) {
-        const state = engine.workerRecord(workerId)?.state;
+      for (const workerId of engine.actors.workers.keys()) {
+        const state = engine.actors.workerRecord(workerId)?.state;
         if (state !== undefined) counts.set(state, (counts.get(state) ?? 0) + 1);
       }
       for (const [state, count] of counts) this.set({ state }, count);

@@ -57,7 +57,7 @@ function render<K extends AdminKind>(spec: AdminSpec<K>, stored: StoredResource<
 }
 
 function queuesUsing(engine: Engine, field: 'distributionPolicyId' | 'exceptionPolicyId', id: string): boolean {
-  for (const { resource } of engine.queues.values()) if (resource[field] === id) return true;
+  for (const { resource } of engine.catalogue.queues.values()) if (resource[field] === id) return true;
   return false;
 }
 
@@ -69,9 +69,9 @@ function queuesUsing(engine: Engine, field: 'distributionPolicyId' | 'exceptionP
  * cost is O(live offers), whatever the length of the queue.
  */
 function applyPolicy(engine: Engine, queueId: string): void {
-  engine.matchQueue(queueId);
-  const index = engine.supervisors.get(queueId)?.getSnapshot().context.index;
-  const maxConcurrentOffers = engine.policyOf(queueId)?.view.maxConcurrentOffers;
+  engine.matching.queue(queueId);
+  const index = engine.dispatch.order(queueId);
+  const maxConcurrentOffers = engine.catalogue.policyOf(queueId)?.view.maxConcurrentOffers;
   if (!index || maxConcurrentOffers === undefined) return;
   const offered = new Map<string, IndexEntry>();
   for (const offer of engine.offers.values()) {
@@ -80,8 +80,8 @@ function applyPolicy(engine: Engine, queueId: string): void {
   }
   const at = engine.now();
   for (const { jobId } of [...offered.values()].sort((a, b) => (dispatchesBefore(a, b) ? -1 : 1))) {
-    for (const offerId of [...engine.offersOf(jobId).keys()].slice(maxConcurrentOffers)) engine.endOffer(offerId, 'revoked', at);
-    engine.matchJob(jobId);
+    for (const offerId of [...engine.offers.of(jobId).keys()].slice(maxConcurrentOffers)) engine.offers.end(offerId, 'revoked', at);
+    engine.matching.job(jobId);
   }
 }
 
@@ -89,7 +89,7 @@ export const distributionPolicies: AdminSpec<'distributionPolicy'> = {
   kind: 'distributionPolicy',
   label: 'distribution policy',
   idField: 'distributionPolicyId',
-  map: (engine) => engine.distributionPolicies,
+  map: (engine) => engine.catalogue.distributionPolicies,
   redact: redactDistributionPolicy,
   prepare: (_engine, _id, fields) => {
     if (fields.mode?.kind === 'bestWorker') validateRule(fields.mode.scoringRule, 'mode.scoringRule');
@@ -97,7 +97,7 @@ export const distributionPolicies: AdminSpec<'distributionPolicy'> = {
     return fields;
   },
   afterUpsert: (engine, id) => {
-    for (const [queueId, { resource }] of engine.queues) if (resource.distributionPolicyId === id) applyPolicy(engine, queueId);
+    for (const [queueId, { resource }] of engine.catalogue.queues) if (resource.distributionPolicyId === id) applyPolicy(engine, queueId);
   },
   beforeDelete: (engine, id) => {
     if (queuesUsing(engine, 'distributionPolicyId', id))
@@ -109,32 +109,32 @@ export const queues: AdminSpec<'queue'> = {
   kind: 'queue',
   label: 'queue',
   idField: 'queueId',
-  map: (engine) => engine.queues,
+  map: (engine) => engine.catalogue.queues,
   prepare: (engine, id, fields) => {
     if (fields.distributionPolicyId !== undefined)
-      requireExists(engine.distributionPolicies.has(fields.distributionPolicyId), 'distribution policy', fields.distributionPolicyId, 'distributionPolicyId');
+      requireExists(engine.catalogue.distributionPolicies.has(fields.distributionPolicyId), 'distribution policy', fields.distributionPolicyId, 'distributionPolicyId');
     if (fields.exceptionPolicyId !== undefined)
-      requireExists(engine.exceptionPolicies.has(fields.exceptionPolicyId), 'exception policy', fields.exceptionPolicyId, 'exceptionPolicyId');
+      requireExists(engine.catalogue.exceptionPolicies.has(fields.exceptionPolicyId), 'exception policy', fields.exceptionPolicyId, 'exceptionPolicyId');
     return { ...fields, labels: { ...fields.labels, Id: id } };
   },
   afterUpsert: (engine, id, created) => {
-    if (created) engine.startQueue(id, true);
+    if (created) engine.actors.startQueue(id, true);
     applyPolicy(engine, id);
     watchQueue(engine, id);
   },
   beforeDelete: (engine, id) => {
     const reasons: string[] = [];
-    for (const record of engine.jobs.values())
+    for (const record of engine.actors.jobs.values())
       if (record.context.job.queueId === id && !jobStatusHasTag(record.status, 'terminal')) {
         reasons.push('There is active job with this queue');
         break;
       }
-    for (const { resource } of engine.classificationPolicies.values())
+    for (const { resource } of engine.catalogue.classificationPolicies.values())
       if (resource.fallbackQueueId === id) {
         reasons.push('There is classification policy with this queue as fallback queue');
         break;
       }
-    for (const actor of engine.workers.values())
+    for (const actor of engine.actors.workers.values())
       if (actor.getSnapshot().context.queues.has(id)) {
         reasons.push('There is an assigned worker to this queue');
         break;
@@ -142,8 +142,7 @@ export const queues: AdminSpec<'queue'> = {
     if (reasons.length > 0) throw new RouterError('QueueInUse', `Validation failed: ${reasons.map((r) => `-- : ${r}`).join(' ')}`);
   },
   afterDelete: (engine, id) => {
-    engine.supervisors.get(id)?.stop();
-    engine.supervisors.delete(id);
+    engine.actors.stopQueue(id);
   },
 };
 
@@ -151,11 +150,11 @@ export const classificationPolicies: AdminSpec<'classificationPolicy'> = {
   kind: 'classificationPolicy',
   label: 'classification policy',
   idField: 'classificationPolicyId',
-  map: (engine) => engine.classificationPolicies,
+  map: (engine) => engine.catalogue.classificationPolicies,
   redact: redactClassificationPolicy,
   prepare: (engine, _id, fields) => {
     if (fields.fallbackQueueId !== undefined)
-      requireExists(engine.queues.has(fields.fallbackQueueId), 'queue', fields.fallbackQueueId, 'fallbackQueueId');
+      requireExists(engine.catalogue.queues.has(fields.fallbackQueueId), 'queue', fields.fallbackQueueId, 'fallbackQueueId');
     validateRule(fields.prioritizationRule, 'prioritizationRule');
     fields.queueSelectorAttachments.forEach((attachment, i) => {
       if (attachment.kind === 'conditional') validateRule(attachment.condition, `queueSelectorAttachments.${i}.condition`);
@@ -170,7 +169,7 @@ export const classificationPolicies: AdminSpec<'classificationPolicy'> = {
     return fields;
   },
   beforeDelete: (engine, id) => {
-    for (const record of engine.jobs.values())
+    for (const record of engine.actors.jobs.values())
       if (record.context.job.classificationPolicyId === id && !jobStatusHasTag(record.status, 'terminal'))
         throw new RouterError('ActiveJobWithClassificationPolicyExist', `an active job uses classification policy ${id}`);
   },
@@ -180,16 +179,16 @@ export const exceptionPolicies: AdminSpec<'exceptionPolicy'> = {
   kind: 'exceptionPolicy',
   label: 'exception policy',
   idField: 'exceptionPolicyId',
-  map: (engine) => engine.exceptionPolicies,
+  map: (engine) => engine.catalogue.exceptionPolicies,
   prepare: (engine, _id, fields) => {
     const exceptionRules = fields.exceptionRules.map((rule, r) => ({
       ...rule,
       actions: rule.actions.map((action, a) => {
         const target = `exceptionRules.${r}.actions.${a}`;
         if (action.kind === 'manualReclassify' && action.queueId !== undefined)
-          requireExists(engine.queues.has(action.queueId), 'queue', action.queueId, `${target}.queueId`);
+          requireExists(engine.catalogue.queues.has(action.queueId), 'queue', action.queueId, `${target}.queueId`);
         if (action.kind === 'reclassify' && action.classificationPolicyId !== undefined)
-          requireExists(engine.classificationPolicies.has(action.classificationPolicyId), 'classification policy', action.classificationPolicyId, `${target}.classificationPolicyId`);
+          requireExists(engine.catalogue.classificationPolicies.has(action.classificationPolicyId), 'classification policy', action.classificationPolicyId, `${target}.classificationPolicyId`);
         // Azure generates an id for an action that has none.
         return action.id === undefined ? { ...action, id: engine.newId() } : action;
       }),
@@ -197,7 +196,7 @@ export const exceptionPolicies: AdminSpec<'exceptionPolicy'> = {
     return { ...fields, exceptionRules };
   },
   afterUpsert: (engine, id) => {
-    for (const [queueId, { resource }] of engine.queues) if (resource.exceptionPolicyId === id) watchQueue(engine, queueId);
+    for (const [queueId, { resource }] of engine.catalogue.queues) if (resource.exceptionPolicyId === id) watchQueue(engine, queueId);
   },
   beforeDelete: (engine, id) => {
     if (queuesUsing(engine, 'exceptionPolicyId', id))
@@ -222,7 +221,7 @@ export async function upsertAdmin<K extends AdminKind>(
   const patched = patchWritable(spec.kind, current ? writableOf(spec.kind, current.resource) : undefined, body);
   const fields = spec.prepare(engine, id, patched);
   return engine.command(() => {
-    const stored = { resource: { id, ...fields } as unknown as AdminResources[K], ...engine.nextVersion() };
+    const stored = { resource: { id, ...fields } as unknown as AdminResources[K], ...engine.catalogue.nextVersion() };
     map.set(id, stored);
     engine.touch(spec.kind, id);
     spec.afterUpsert?.(engine, id, !current);

@@ -35,7 +35,7 @@ function requireJob(engine: Engine, jobId: string): JobRecord {
 
 /** Refuses a command the job's machine would not accept in its current state. */
 function requireTransition(engine: Engine, record: JobRecord, event: JobEvent, action: string): void {
-  if (!engine.canSendJob(record.context.job.id, event))
+  if (!engine.actors.canSendJob(record.context.job.id, event))
     throw new RouterError('InvalidJobState', `cannot ${action} job ${record.context.job.id} while it is ${record.status}`, 'status');
 }
 
@@ -49,12 +49,12 @@ function stampTimes(fields: WritableOf<'job'>, now: number): WritableOf<'job'> {
 }
 
 function checkReferences(engine: Engine, fields: WritableOf<'job'>, previous: JobData | undefined): void {
-  if (fields.queueId !== undefined && fields.queueId !== previous?.queueId && !engine.queues.has(fields.queueId))
+  if (fields.queueId !== undefined && fields.queueId !== previous?.queueId && !engine.catalogue.queues.has(fields.queueId))
     throw new RouterError('ReferenceNotFound', `queue ${fields.queueId} does not exist`, 'queueId');
   if (
     fields.classificationPolicyId !== undefined &&
     fields.classificationPolicyId !== previous?.classificationPolicyId &&
-    !engine.classificationPolicies.has(fields.classificationPolicyId)
+    !engine.catalogue.classificationPolicies.has(fields.classificationPolicyId)
   )
     throw new RouterError('ReferenceNotFound', `classification policy ${fields.classificationPolicyId} does not exist`, 'classificationPolicyId');
 }
@@ -81,7 +81,7 @@ function createJob(engine: Engine, jobId: string, fields: WritableOf<'job'>): Pr
   if (fields.queueId === undefined && fields.classificationPolicyId === undefined)
     throw new RouterError('InvalidRequest', 'a job needs a queueId or a classificationPolicyId', 'queueId');
   return engine.command(() => {
-    const record = engine.createJob({ id: jobId, ...fields, attachedWorkerSelectors: [], assignments: {} });
+    const record = engine.actors.createJob({ id: jobId, ...fields, attachedWorkerSelectors: [], assignments: {} });
     const job = record.context.job;
     const classified = job.classificationPolicyId !== undefined;
     engine.emit(
@@ -122,7 +122,7 @@ function updateJob(engine: Engine, existing: JobRecord, fields: WritableOf<'job'
       if (job.matchingMode.kind === 'queueAndMatch') enqueue(engine, jobId);
       else route(engine, jobId);
     } else if (record.status === 'queued') {
-      engine.reindex(jobId);
+      engine.dispatch.reindex(jobId);
     } else if (modeChanged && job.matchingMode.kind === 'queueAndMatch' && (record.status === 'waitingForActivation' || record.status === 'scheduled')) {
       engine.deadlines.cancel(`schedule:${jobId}`);
       enqueue(engine, jobId);
@@ -166,7 +166,7 @@ export function listJobs(engine: Engine, request: ListJobsRequest): Page<RouterJ
     }
     return true;
   };
-  return paginate(engine.jobs, request, keep, renderJob);
+  return paginate(engine.actors.jobs, request, keep, renderJob);
 }
 
 export function cancelJob(engine: Engine, jobId: string, options: CancelJobOptions = {}): Promise<Record<string, never>> {
@@ -239,7 +239,7 @@ function finishClose(engine: Engine, before: JobRecord, assignmentId: string): v
 export function closeDue(engine: Engine, jobId: string, at: number): void {
   const record = engine.job(jobId);
   const assignmentId = record?.context.assignmentId;
-  if (!record || assignmentId === undefined || !engine.canSendJob(jobId, { type: 'job.closeDue', at })) return;
+  if (!record || assignmentId === undefined || !engine.actors.canSendJob(jobId, { type: 'job.closeDue', at })) return;
   engine.sendJob(jobId, { type: 'job.closeDue', at });
   finishClose(engine, record, assignmentId);
 }
@@ -248,7 +248,7 @@ export function unassignJob(engine: Engine, jobId: string, assignmentId: string,
   const { record, workerId } = requireAssignment(engine, jobId, assignmentId);
   const suspendMatching = options.suspendMatching ?? false;
   // The machine decides; the status only tells which of its two refusals this is (the assignment is known current).
-  if (!engine.canSendJob(jobId, { type: 'job.unassign', assignmentId, suspendMatching, at: engine.now() })) {
+  if (!engine.actors.canSendJob(jobId, { type: 'job.unassign', assignmentId, suspendMatching, at: engine.now() })) {
     if (record.status !== 'assigned')
       throw new RouterError('InvalidJobState', `cannot unassign job ${jobId} while it is ${record.status}`, 'status');
     throw new RouterError('UnassignLimitReached', `job ${jobId} was already unassigned ${record.context.unassignmentCount} times`);
@@ -260,7 +260,7 @@ export function unassignJob(engine: Engine, jobId: string, assignmentId: string,
     engine.emit(engine.events.job('RouterJobUnassigned', after.context.job, { assignmentId, workerId }));
     if (after.status === 'queued') {
       engine.emit(queuedEvent(engine, after.context.job));
-      engine.enqueue(jobId);
+      engine.dispatch.enqueue(jobId);
     } else engine.emit(waitingForActivation(engine, after));
     return { jobId, unassignmentCount: after.context.unassignmentCount };
   });
@@ -269,21 +269,20 @@ export function unassignJob(engine: Engine, jobId: string, assignmentId: string,
 export function getInQueuePosition(engine: Engine, jobId: string): RouterJobPositionDetails {
   const record = requireJob(engine, jobId);
   const queueId = record.context.job.queueId;
-  const index = queueId === undefined ? undefined : engine.supervisors.get(queueId)?.getSnapshot().context.index;
+  const index = queueId === undefined ? undefined : engine.dispatch.order(queueId);
   const position = index?.position(jobId);
   if (queueId === undefined || !index || position === undefined)
     throw new RouterError('JobNotInQueue', `job ${jobId} is ${record.status}, not waiting in a queue`, 'status');
-  const minutes = engine.waitEstimators.get(queueId)?.minutesFor(position - 1, engine.now());
+  const minutes = engine.catalogue.waitEstimators.get(queueId)?.minutesFor(position - 1, engine.now());
   return { jobId, position, queueId, queueLength: index.size, ...(minutes === undefined ? {} : { estimatedWaitTimeMinutes: minutes }) };
 }
 
 export function getQueueStatistics(engine: Engine, queueId: string): RouterQueueStatistics {
-  const supervisor = engine.supervisors.get(queueId);
-  if (!supervisor) throw new RouterError('NotFound', `queue ${queueId} does not exist`, 'queueId');
-  const index = supervisor.getSnapshot().context.index;
+  const index = engine.dispatch.order(queueId);
+  if (!index) throw new RouterError('NotFound', `queue ${queueId} does not exist`, 'queueId');
   const now = engine.now();
   const oldest = index.oldest();
-  const estimator = engine.waitEstimators.get(queueId);
+  const estimator = engine.catalogue.waitEstimators.get(queueId);
   const estimated: Record<string, number> = {};
   if (estimator) {
     // A job of priority p waits behind every job of priority p or higher.

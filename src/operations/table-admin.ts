@@ -13,7 +13,7 @@ export const adminOperations = [
     collection: 'distributionPolicies',
     idParam: 'distributionPolicyId',
     resource: DistributionPolicySchema,
-    version: ({ engine }, id) => engine.distributionPolicies.get(id),
+    version: ({ engine }, id) => engine.catalogue.distributionPolicies.get(id),
     filters: {},
     summaries: {
       upsert: 'Creates or updates a distribution policy by merge patch.',
@@ -29,7 +29,7 @@ export const adminOperations = [
     collection: 'queues',
     idParam: 'queueId',
     resource: RouterQueueSchema,
-    version: ({ engine }, id) => engine.queues.get(id),
+    version: ({ engine }, id) => engine.catalogue.queues.get(id),
     filters: {},
     summaries: {
       upsert: 'Creates or updates a queue by merge patch.',
@@ -54,7 +54,7 @@ export const adminOperations = [
     collection: 'classificationPolicies',
     idParam: 'classificationPolicyId',
     resource: ClassificationPolicySchema,
-    version: ({ engine }, id) => engine.classificationPolicies.get(id),
+    version: ({ engine }, id) => engine.catalogue.classificationPolicies.get(id),
     filters: {},
     summaries: {
       upsert: 'Creates or updates a classification policy by merge patch.',
@@ -70,7 +70,7 @@ export const adminOperations = [
     collection: 'exceptionPolicies',
     idParam: 'exceptionPolicyId',
     resource: ExceptionPolicySchema,
-    version: ({ engine }, id) => engine.exceptionPolicies.get(id),
+    version: ({ engine }, id) => engine.catalogue.exceptionPolicies.get(id),
     filters: {},
     summaries: {
       upsert: 'Creates or updates an exception policy by merge patch.',

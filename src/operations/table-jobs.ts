@@ -22,7 +22,7 @@ export const jobOperations = [
     collection: 'jobs',
     idParam: 'jobId',
     resource: RouterJobSchema,
-    version: ({ engine }, id) => engine.jobs.get(id),
+    version: ({ engine }, id) => engine.actors.jobs.get(id),
     filters: ListJobsFiltersSchema.shape,
     summaries: {
       upsert: 'Creates a job (which then classifies, queues and is offered) or updates one by merge patch.',

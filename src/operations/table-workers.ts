@@ -31,7 +31,7 @@ export const workerOperations = [
     collection: 'workers',
     idParam: 'workerId',
     resource: RouterWorkerSchema,
-    version: ({ engine }, id) => engine.workerVersions.get(id),
+    version: ({ engine }, id) => engine.catalogue.workerVersions.get(id),
     filters: ListWorkersFiltersSchema.shape,
     // A worker reads itself, and registers or deregisters itself (authorize limits which fields it may set).
     access: { upsert: 'ownWorker', get: 'ownWorker' },

@@ -14,7 +14,7 @@ import { toIso as iso } from '../time.ts';
 
 /** The wire form of a worker. */
 export function renderWorker(engine: Engine, workerId: string): RouterWorker {
-  const record = engine.workerRecord(workerId)!;
+  const record = engine.actors.workerRecord(workerId)!;
   const { context } = record;
   return {
     etag: record.etag,
@@ -41,7 +41,7 @@ export function renderWorker(engine: Engine, workerId: string): RouterWorker {
 }
 
 function requireWorker(engine: Engine, workerId: string): WorkerContext {
-  const context = engine.workerContext(workerId);
+  const context = engine.actors.workerContext(workerId);
   if (!context) throw new RouterError('NotFound', `worker ${workerId} does not exist`, 'workerId');
   return context;
 }
@@ -60,21 +60,21 @@ function updatedProperties(before: WorkerConfig, after: WorkerConfig): EventExtr
 }
 
 export function upsertWorker(engine: Engine, workerId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<RouterWorker>> {
-  const existing = engine.workerContext(workerId);
-  checkPreconditions(existing ? engine.workerVersions.get(workerId) : undefined, conditions);
+  const existing = engine.actors.workerContext(workerId);
+  checkPreconditions(existing ? engine.catalogue.workerVersions.get(workerId) : undefined, conditions);
   const fields: WritableOf<'worker'> = patchWritable('worker', existing ? writableOf('worker', existing.config) : undefined, body);
   fields.queues.forEach((queueId, i) => {
-    if (!engine.queues.has(queueId)) throw new RouterError('ReferenceNotFound', `queue ${queueId} does not exist`, `queues.${i}`);
+    if (!engine.catalogue.queues.has(queueId)) throw new RouterError('ReferenceNotFound', `queue ${queueId} does not exist`, `queues.${i}`);
   });
   const config: WorkerConfig = { ...fields, labels: { ...fields.labels, Id: workerId } };
   return engine.command(() => {
     const at = engine.now();
-    const before = existing ?? engine.createWorker(workerId, { ...config, availableForOffers: false }).getSnapshot().context;
-    const stateBefore = engine.workerRecord(workerId)?.state ?? 'inactive';
+    const before = existing ?? engine.actors.createWorker(workerId, { ...config, availableForOffers: false }).getSnapshot().context;
+    const stateBefore = engine.actors.workerRecord(workerId)?.state ?? 'inactive';
     revokeOffersThatNoLongerFit(engine, before, config, at);
-    const after = engine.sendWorker(workerId, { type: 'worker.configure', config, at });
-    if (!existing) engine.workerVersions.set(workerId, engine.nextVersion());
-    const stateAfter = engine.workerRecord(workerId)!.state;
+    const after = engine.actors.sendWorker(workerId, { type: 'worker.configure', config, at });
+    if (!existing) engine.catalogue.workerVersions.set(workerId, engine.catalogue.nextVersion());
+    const stateAfter = engine.actors.workerRecord(workerId)!.state;
     announce(engine, before.config, after, stateBefore, stateAfter, !existing);
     return { resource: renderWorker(engine, workerId), created: !existing };
   });
@@ -108,7 +108,7 @@ function revokeOffersThatNoLongerFit(engine: Engine, worker: WorkerContext, conf
       (channel.maxNumberOfJobs === undefined || onChannel < channel.maxNumberOfJobs) &&
       (config.maxConcurrentOffers === undefined || kept < config.maxConcurrentOffers);
     if (!fits) {
-      engine.endOffer(offer.offerId, 'revoked', at);
+      engine.offers.end(offer.offerId, 'revoked', at);
       continue;
     }
     used += offer.capacityCost;
@@ -128,14 +128,14 @@ function announce(
   const wasActive = stateBefore === 'active';
   const isActive = stateAfter === 'active';
   if (!wasActive && isActive) {
-    engine.emit(engine.events.workerRegistration('RouterWorkerRegistered', after, (queueId) => engine.queueResource(queueId), {}));
-    engine.clearDeclinesOf(after.id);
+    engine.emit(engine.events.workerRegistration('RouterWorkerRegistered', after, (queueId) => engine.catalogue.queueResource(queueId), {}));
+    engine.offers.clearDeclinesOf(after.id);
   } else if (wasActive && !isActive) {
     engine.emit(engine.events.worker('RouterWorkerDeregistered', after.id));
   } else if (!created) {
     const changed = updatedProperties(previous, after.config);
     if (changed.length > 0)
-      engine.emit(engine.events.workerRegistration('RouterWorkerUpdated', after, (queueId) => engine.queueResource(queueId), { updatedWorkerProperties: changed }));
+      engine.emit(engine.events.workerRegistration('RouterWorkerUpdated', after, (queueId) => engine.catalogue.queueResource(queueId), { updatedWorkerProperties: changed }));
   }
 }
 
@@ -150,7 +150,7 @@ export function deleteWorker(engine: Engine, workerId: string): Promise<void> {
     throw new RouterError('WorkerHasAssignedJobs', `worker ${workerId} still has assigned jobs; close them first`, 'workerId');
   return engine.command(() => {
     const at = engine.now();
-    for (const offerId of Object.keys(worker.offers)) engine.endOffer(offerId, 'revoked', at);
+    for (const offerId of Object.keys(worker.offers)) engine.offers.end(offerId, 'revoked', at);
     engine.deleteWorker(workerId);
     engine.emit(engine.events.worker('RouterWorkerDeleted', workerId));
   });
@@ -162,7 +162,7 @@ export type ListWorkersRequest = PageRequest & ListWorkersFilters;
 export function listWorkers(engine: Engine, request: ListWorkersRequest): Page<RouterWorker> {
   const state = request.state ?? 'all';
   const keep = (_actor: unknown, workerId: string): boolean => {
-    const record = engine.workerRecord(workerId)!;
+    const record = engine.actors.workerRecord(workerId)!;
     const worker = record.context;
     if (state !== 'all' && record.state !== state) return false;
     if (request.channelId !== undefined && !worker.channels.has(request.channelId)) return false;
@@ -174,7 +174,7 @@ export function listWorkers(engine: Engine, request: ListWorkersRequest): Page<R
     }
     return true;
   };
-  return paginate(engine.workers, request, keep, (_actor, workerId) => renderWorker(engine, workerId));
+  return paginate(engine.actors.workers, request, keep, (_actor, workerId) => renderWorker(engine, workerId));
 }
 
 /** Finds a live offer of this worker, or explains precisely why there is none. */
@@ -182,7 +182,7 @@ function requireLiveOffer(engine: Engine, workerId: string, offerId: string): { 
   requireWorker(engine, workerId);
   const offer = engine.offers.get(offerId)?.getSnapshot().context;
   if (offer && offer.workerId === workerId) return { jobId: offer.jobId, queueId: offer.queueId };
-  const ended = engine.endedOffers.get(offerId);
+  const ended = engine.offers.ended.get(offerId);
   if (ended && ended.workerId === workerId)
     throw new RouterError('OfferNotActive', `offer ${offerId} was already ${ended.outcome}`, 'offerId');
   throw new RouterError('OfferNotFound', `worker ${workerId} has no offer ${offerId}`, 'offerId');
@@ -193,12 +193,12 @@ export function acceptJobOffer(engine: Engine, workerId: string, offerId: string
   return engine.command(() => {
     const at = engine.now();
     const assignmentId = engine.newId();
-    engine.acceptOffer(offerId, at);
-    const worker = engine.sendWorker(workerId, { type: 'worker.assign', offerId, assignmentId, at });
+    engine.offers.accept(offerId, at);
+    const worker = engine.actors.sendWorker(workerId, { type: 'worker.assign', offerId, assignmentId, at });
     const record = engine.sendJob(jobId, { type: 'job.assign', assignmentId, workerId, at });
-    engine.dequeue(jobId, queueId);
+    engine.dispatch.dequeue(jobId, queueId);
     const job = record.context.job;
-    engine.recordDispatch(queueId);
+    engine.catalogue.recordDispatch(queueId);
     engine.emit(
       engine.events.offer('RouterWorkerOfferAccepted', { workerId, queueId, offerId }, job, {
         assignmentId,
@@ -209,7 +209,7 @@ export function acceptJobOffer(engine: Engine, workerId: string, offerId: string
         jobTags: job.tags,
       }),
     );
-    engine.revokeOffersOfJob(jobId, at);
+    engine.offers.revokeOfJob(jobId, at);
     return { assignmentId, jobId, workerId };
   });
 }
@@ -218,8 +218,8 @@ export function declineJobOffer(engine: Engine, workerId: string, offerId: strin
   const { jobId } = requireLiveOffer(engine, workerId, offerId);
   const retryOfferAt = options.retryOfferAt === undefined ? undefined : Date.parse(options.retryOfferAt);
   return engine.command(() => {
-    engine.recordDecline(jobId, workerId, retryOfferAt);
-    engine.endOffer(offerId, 'declined', engine.now(), retryOfferAt);
+    engine.offers.recordDecline(jobId, workerId, retryOfferAt);
+    engine.offers.end(offerId, 'declined', engine.now(), retryOfferAt);
     return {};
   });
 }

@@ -26,6 +26,6 @@ export function cancelNow(engine: Engine, jobId: string, options: CancelJobOptio
 export function releaseAssignment(engine: Engine, record: JobRecord, at: number): void {
   const assignmentId = record.context.assignmentId;
   const workerId = assignmentId === undefined ? undefined : record.context.job.assignments[assignmentId]?.workerId;
-  if (assignmentId === undefined || workerId === undefined || !engine.workers.has(workerId)) return;
-  engine.sendWorker(workerId, { type: 'worker.release', assignmentId, at });
+  if (assignmentId === undefined || workerId === undefined || !engine.actors.workers.has(workerId)) return;
+  engine.actors.sendWorker(workerId, { type: 'worker.release', assignmentId, at });
 }

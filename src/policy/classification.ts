@@ -3,8 +3,8 @@
  * queue from the policy's rules, then goes on as its matching mode says.
  *
  * Rules may answer later (HTTP rules). Evaluation therefore happens outside the command that asks for it and its
- * result is applied in a later command, guarded by a run counter so that a result for a job that was cancelled or
- * classified again meanwhile is dropped. When every rule answers at once, classification finishes inside the same
+ * result is applied in a later command, guarded by a run counter (a generation, `generations.ts`, as asynchronous
+ * scoring's) so that a result for a job that was cancelled or classified again meanwhile is dropped. When every rule answers at once, classification finishes inside the same
  * command.
  */
 import type { JobData } from '../../machines/job.machine.ts';
@@ -14,6 +14,7 @@ import { RouterError } from '../errors.ts';
 import type { ClassificationPolicy } from '../protocol/classification-policy.schemas.ts';
 import type { RouterQueueSelector, RouterWorkerSelector } from '../protocol/common.schemas.ts';
 import { policyState, updatePolicyState } from './job-policy-state.ts';
+import { Generations } from './generations.ts';
 import { andThen, isPromise, type MaybePromise } from './maybe-async.ts';
 import { attachQueueSelectors, chooseQueue } from './queue-selection.ts';
 import { route, withdraw } from './routing.ts';
@@ -73,41 +74,48 @@ export function classifyJob(engine: Engine, jobId: string): JobRecord {
     withdraw(engine, before, at);
     engine.sendJob(jobId, { type: 'job.classify', at });
   }
-  const run = (policyState(engine, jobId).classificationRun ?? 0) + 1;
-  updatePolicyState(engine, jobId, { classificationRun: run });
+  const runs = classificationRuns(engine);
+  const run = runs.begin(jobId);
   const pending = engine.job(jobId)!;
   const job = pending.context.job;
-  const policy = job.classificationPolicyId === undefined ? undefined : engine.classificationPolicies.get(job.classificationPolicyId)?.resource;
+  const policy = job.classificationPolicyId === undefined ? undefined : engine.catalogue.classificationPolicies.get(job.classificationPolicyId)?.resource;
   if (!policy) {
     fail(engine, jobId, [{ code: 'ClassificationPolicyNotFound', message: 'the job has no classification policy', target: 'classificationPolicyId' }]);
     return pending;
   }
   const decided = decide(policy, { evaluator: engine.ruleEvaluator, random: engine.random, labels: job.labels });
   if (isPromise(decided))
-    decided
-      .then((result) => engine.command(() => finish(engine, jobId, run, policy, result)))
-      .catch(() => {
-        // Nobody waits for this command; a failed commit has already stopped the router.
-      });
-  else finish(engine, jobId, run, policy, decided);
+    runs.applyLater(jobId, run, decided, (apply) => engine.command(apply), (result) => finish(engine, jobId, policy, result));
+  else finish(engine, jobId, policy, decided);
   return pending;
+}
+
+/** Classification runs are counted on the job's record, so that a restart goes on counting where it was. */
+function classificationRuns(engine: Engine): Generations {
+  return new Generations({
+    get: (jobId) => policyState(engine, jobId).classificationRun,
+    set: (jobId, classificationRun) => updatePolicyState(engine, jobId, { classificationRun }),
+  });
 }
 
 /** The queue a classified job goes to: the one the caller set, else the one the selectors pick, else the fallback. */
 function queueFor(engine: Engine, job: JobData, policy: ClassificationPolicy, selectors: readonly RouterQueueSelector[]): { queueId: string | undefined; pinned: boolean } {
   if (job.queueId !== undefined && policyState(engine, job.id).queueFromClassification !== true)
     return { queueId: job.queueId, pinned: true };
-  return { queueId: chooseQueue(engine.queues, selectors) ?? policy.fallbackQueueId, pinned: false };
+  return { queueId: chooseQueue(engine.catalogue.queues, selectors) ?? policy.fallbackQueueId, pinned: false };
 }
 
-/** Applies a classification result, unless the job moved on (cancelled, or classified again) while it was computed. */
-function finish(engine: Engine, jobId: string, run: number, policy: ClassificationPolicy, result: Decided<Decision>): void {
+/**
+ * Applies a classification result of the job's current run, unless the job moved on (was cancelled) while it was
+ * computed; a result of an earlier run never gets here.
+ */
+function finish(engine: Engine, jobId: string, policy: ClassificationPolicy, result: Decided<Decision>): void {
   const record = engine.job(jobId);
-  if (record?.status !== 'pendingClassification' || policyState(engine, jobId).classificationRun !== run) return;
+  if (record?.status !== 'pendingClassification') return;
   if (!result.ok) return fail(engine, jobId, result.errors);
   const at = engine.now();
   const { queueId, pinned } = queueFor(engine, record.context.job, policy, result.value.queueSelectors);
-  const queue = queueId === undefined ? undefined : engine.queues.get(queueId)?.resource;
+  const queue = queueId === undefined ? undefined : engine.catalogue.queues.get(queueId)?.resource;
   if (queueId === undefined || !queue)
     return fail(engine, jobId, [
       { code: 'QueueNotFound', message: 'no queue matches the queue selectors and the policy has no fallback queue', target: 'queueSelectorAttachments' },
@@ -151,7 +159,7 @@ function fail(engine: Engine, jobId: string, errors: readonly PolicyError[]): vo
 
 /** Whether a job in this record's status may be (re-)classified now. */
 export function mayClassify(engine: Engine, record: JobRecord): boolean {
-  return record.status === 'pendingClassification' || engine.canSendJob(record.context.job.id, { type: 'job.classify', at: engine.now() });
+  return record.status === 'pendingClassification' || engine.actors.canSendJob(record.context.job.id, { type: 'job.classify', at: engine.now() });
 }
 
 function sameLabels(a: JobData['labels'], b: JobData['labels']): boolean {

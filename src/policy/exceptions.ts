@@ -15,8 +15,8 @@ import { armSelectorExpiry, stampSelector } from './selector-expiry.ts';
 import { unstamped } from './worker-selectors.ts';
 
 function exceptionPolicyOf(engine: Engine, queueId: string): ExceptionPolicy | undefined {
-  const policyId = engine.queues.get(queueId)?.resource.exceptionPolicyId;
-  return policyId === undefined ? undefined : engine.exceptionPolicies.get(policyId)?.resource;
+  const policyId = engine.catalogue.queues.get(queueId)?.resource.exceptionPolicyId;
+  return policyId === undefined ? undefined : engine.catalogue.exceptionPolicies.get(policyId)?.resource;
 }
 
 function deadlineKey(jobId: string, ruleId: string): string {
@@ -51,7 +51,7 @@ function jobEnqueued(engine: Engine, jobId: string, queueId: string): void {
   if (!policy) return;
   const visit = visitFor(engine, jobId, queueId, engine.now());
   armWaitTimes(engine, jobId, policy, visit);
-  const index = engine.supervisors.get(queueId)?.getSnapshot().context.index;
+  const index = engine.dispatch.order(queueId);
   // At most size − 1 jobs can be ahead; the exact count costs a pass over the queue, so it is taken only if needed.
   const mostAhead = (index?.size ?? 1) - 1;
   let ahead: number | undefined;
@@ -78,7 +78,7 @@ function jobDequeued(engine: Engine, jobId: string, queueId: string): void {
  * {@link waitTimeDue} registered for the `exception` deadlines.
  */
 export function watchQueues(engine: Engine): void {
-  engine.onQueueChange({
+  engine.dispatch.onChange({
     enqueued: (jobId, queueId) => jobEnqueued(engine, jobId, queueId),
     dequeued: (jobId, queueId) => jobDequeued(engine, jobId, queueId),
   });
@@ -91,7 +91,7 @@ export function watchQueues(engine: Engine): void {
  */
 export function watchQueue(engine: Engine, queueId: string): void {
   const policy = exceptionPolicyOf(engine, queueId);
-  const index = engine.supervisors.get(queueId)?.getSnapshot().context.index;
+  const index = engine.dispatch.order(queueId);
   if (!policy || !index) return;
   for (const entry of index.entries()) armWaitTimes(engine, entry.jobId, policy, visitFor(engine, entry.jobId, queueId, entry.enqueuedAt));
 }
@@ -133,11 +133,11 @@ function perform(engine: Engine, jobId: string, action: ExceptionAction): void {
       cancelNow(engine, jobId, { note: action.note, dispositionCode: action.dispositionCode });
       return;
     case 'manualReclassify': {
-      if (!engine.canSendJob(jobId, { type: 'job.enqueue', at })) return;
+      if (!engine.actors.canSendJob(jobId, { type: 'job.enqueue', at })) return;
       withdraw(engine, record, at);
       const added = (action.workerSelectors ?? []).map((selector) => stampSelector(unstamped(selector), at));
       // A queue deleted since the policy was saved cannot take the job: it stays in the queue it is in.
-      const queueId = action.queueId !== undefined && engine.queues.has(action.queueId) ? action.queueId : undefined;
+      const queueId = action.queueId !== undefined && engine.catalogue.queues.has(action.queueId) ? action.queueId : undefined;
       const changes = {
         ...(queueId === undefined ? {} : { queueId }),
         ...(action.priority === undefined ? {} : { priority: action.priority }),

@@ -27,7 +27,7 @@ export function queuedEvent(engine: Engine, job: JobData): PendingEvent {
 export function enqueue(engine: Engine, jobId: string): void {
   const record = engine.sendJob(jobId, { type: 'job.enqueue', at: engine.now() });
   engine.emit(queuedEvent(engine, record.context.job));
-  engine.enqueue(jobId);
+  engine.dispatch.enqueue(jobId);
 }
 
 /** Puts a job on its way after creation, classification or activation, as its matching mode says. */
@@ -42,6 +42,6 @@ export function route(engine: Engine, jobId: string): void {
 
 /** A job leaves matching: its offers are revoked and it leaves its queue's dispatch order. */
 export function withdraw(engine: Engine, record: JobRecord, at: number): void {
-  engine.revokeOffersOfJob(record.context.job.id, at);
-  engine.dequeue(record.context.job.id, record.context.job.queueId);
+  engine.offers.revokeOfJob(record.context.job.id, at);
+  engine.dispatch.dequeue(record.context.job.id, record.context.job.queueId);
 }

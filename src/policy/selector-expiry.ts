@@ -91,8 +91,8 @@ export function expireSelectors(engine: Engine, jobId: string, at: number): void
         expiredAttachedWorkerSelectors: attached.expired.map(eventSelector),
       }),
     );
-    engine.reindex(jobId);
-    engine.matchJob(jobId);
+    engine.dispatch.reindex(jobId);
+    engine.matching.job(jobId);
   }
   armSelectorExpiry(engine, jobId);
 }

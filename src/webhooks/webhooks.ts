@@ -159,7 +159,7 @@ export class Webhooks {
       const status: EventSubscriptionStatus = current
         ? changedStatus(current.resource.status, { provisioningState, nextDeliveryAttemptTime: undefined })
         : { provisioningState, deliveredSequenceNumber: engine.log.lastSequenceNumber, deliveredEventCount: 0, deadLetteredEventCount: 0 };
-      const next = { resource: { id, config, status }, ...engine.nextVersion() };
+      const next = { resource: { id, config, status }, ...engine.catalogue.nextVersion() };
       this.#subscriptions.set(id, next);
       engine.touch('eventSubscription', id);
       return { ...next, created: !current };
@@ -290,7 +290,7 @@ export class Webhooks {
       ...(last?.error !== undefined && { lastError: last.error }),
     };
     const letters = this.#lettersOf(id);
-    letters.set(key, { resource: letter, ...this.#engine.nextVersion() });
+    letters.set(key, { resource: letter, ...this.#engine.catalogue.nextVersion() });
     this.#engine.touch('deadLetter', key);
     const excess: string[] = [];
     for (const [oldest] of letters.entriesAfter()) {

@@ -31,7 +31,7 @@ async function lifecyclesPerSec(): Promise<number> {
       labels: { customer: jobId },
       requestedWorkerSelectors: [{ key: 'language', labelOperator: 'equal', value: job % 2 === 0 ? 'en' : 'fr' }],
     });
-    const offer = engine.offersOf(jobId).entries().next().value;
+    const offer = engine.offers.of(jobId).entries().next().value;
     if (!offer) throw new Error(`job ${jobId} got no offer`);
     const { assignmentId } = await router.acceptJobOffer(offer[1], offer[0]);
     await router.completeJob(jobId, assignmentId);
@@ -104,7 +104,7 @@ async function offerLatency(): Promise<{ p50: number; p99: number }> {
     const started = performance.now();
     await router.upsertJob(jobId, { queueId: `q${i % 10}`, channelId: 'chat' });
     const elapsed = performance.now() - started;
-    if (router.engine.offersOf(jobId).size !== 1) throw new Error(`probe ${jobId} got no offer`);
+    if (router.engine.offers.of(jobId).size !== 1) throw new Error(`probe ${jobId} got no offer`);
     if (i >= 500) samples.push(elapsed);
     await router.cancelJob(jobId);
   }
@@ -133,7 +133,7 @@ async function matchCost(queued: number): Promise<number> {
       const started = performance.now();
       await router.upsertWorker('matcher', { availableForOffers: true });
       elapsed += performance.now() - started;
-      if (router.engine.workerContext('matcher')?.offerCount !== 1) throw new Error('the worker got no offer');
+      if (router.engine.actors.workerContext('matcher')?.offerCount !== 1) throw new Error('the worker got no offer');
       await router.upsertWorker('matcher', { availableForOffers: false });
     }
     rounds.push(elapsed / 300);
@@ -152,7 +152,7 @@ async function heapPerQueuedJob(): Promise<number> {
   await queueWaitingJobs(router, count, 1000, 10);
   gc();
   const after = process.memoryUsage().heapUsed;
-  const queuedNow = [...router.engine.supervisors.values()].reduce((n, s) => n + s.getSnapshot().context.index.size, 0);
+  const queuedNow = [...router.engine.actors.supervisors.keys()].reduce((n, id) => n + (router.engine.dispatch.order(id)?.size ?? 0), 0);
   if (queuedNow !== count) throw new Error(`expected ${count} queued jobs, found ${queuedNow}`);
   await router.close();
   return (after - before) / count;

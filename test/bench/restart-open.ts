@@ -21,7 +21,7 @@ const router = await Router.open({ store: await SqliteStore.open({ dataDir }), n
 const seconds = (performance.now() - started) / 1000;
 gc();
 const heapBytesPerQueuedJob = (process.memoryUsage().heapUsed - heapBefore) / jobs;
-const queued = [...router.engine.supervisors.values()].reduce((n, s) => n + s.getSnapshot().context.index.size, 0);
+const queued = [...router.engine.actors.supervisors.keys()].reduce((n, id) => n + (router.engine.dispatch.order(id)?.size ?? 0), 0);
 await router.close();
 if (queued !== jobs) throw new Error(`expected ${jobs} queued jobs after the restart, found ${queued}`);
 console.log(JSON.stringify({ seconds, heapBytesPerQueuedJob }));

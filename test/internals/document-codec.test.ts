@@ -12,7 +12,7 @@ describe('the document codec', () => {
     await setupQueue(router);
     await registerWorker(router, 'w', { capacity: 10, channels: { voice: 5, chat: 2 } });
     await createJob(router, 'j');
-    const record = router.engine.workerRecord('w')!;
+    const record = router.engine.actors.workerRecord('w')!;
     const decoded = decodeDocument('worker', 'w', throughJson(encodeWorker(record)));
     expect(decoded).toEqual(record);
     expect(decoded.context.channels).toBeInstanceOf(Map);
@@ -23,7 +23,7 @@ describe('the document codec', () => {
     const { router } = await openTestRouter();
     await setupQueue(router);
     await createJob(router, 'j');
-    const record = { ...router.engine.jobs.get('j')!, declines: { never: Infinity, later: Date.UTC(2026, 5, 1) } };
+    const record = { ...router.engine.actors.jobs.get('j')!, declines: { never: Infinity, later: Date.UTC(2026, 5, 1) } };
     const decoded = decodeDocument('job', 'j', throughJson(encodeJob(record)));
     expect(decoded.declines).toEqual({ never: Infinity, later: Date.UTC(2026, 5, 1) });
     expect(decoded).toEqual(record);

@@ -15,7 +15,7 @@ describe('changing the distribution policy of a queue with jobs waiting', () => 
     // A worker arriving now must not get a second offer of the full job.
     await registerWorker(router, 'd');
     expect(eventsOf('RouterWorkerOfferIssued')).toHaveLength(3);
-    expect([...router.engine.offersOf('j').keys()]).toEqual([oldest]);
+    expect([...router.engine.offers.of('j').keys()]).toEqual([oldest]);
   });
 
   it('regression: moving a queue to a policy with a lower maximum applies it the same way', async () => {
@@ -24,9 +24,9 @@ describe('changing the distribution policy of a queue with jobs waiting', () => 
     await router.upsertDistributionPolicy('single', { mode: { kind: 'roundRobin', maxConcurrentOffers: 1 } });
     for (const id of ['a', 'b']) await registerWorker(router, id);
     await createJob(router, 'j');
-    expect(router.engine.offersOf('j').size).toBe(2);
+    expect(router.engine.offers.of('j').size).toBe(2);
     await router.upsertQueue('q', { distributionPolicyId: 'single' });
-    expect(router.engine.offersOf('j').size).toBe(1);
+    expect(router.engine.offers.of('j').size).toBe(1);
   });
 
   it('regression: raising the policy maximum sends the extra offers of a waiting job at once', async () => {
@@ -35,7 +35,7 @@ describe('changing the distribution policy of a queue with jobs waiting', () => 
     for (const id of ['a', 'b', 'c']) await registerWorker(router, id);
     await createJob(router, 'j');
     await router.upsertDistributionPolicy('dp', { mode: { kind: 'longestIdle', maxConcurrentOffers: 3 } });
-    expect(router.engine.offersOf('j').size).toBe(3);
+    expect(router.engine.offers.of('j').size).toBe(3);
   });
 
   it('regression: raising the maximum gives a free worker to the waiting job of highest priority, not the one queued first', async () => {

@@ -45,7 +45,7 @@ describe.each(restartStores)('restart on the same store ($name)', (kind) => {
 
     // retryOfferAt (3 min): `declined` may go to the decliner again, but it is busy with its offer of `held`.
     await second.advance(2 * MINUTE);
-    expect(restored.engine.jobs.get('declined')?.declines).toBeUndefined();
+    expect(restored.engine.actors.jobs.get('declined')?.declines).toBeUndefined();
     // scheduleAt (4 min).
     await second.advance(MINUTE);
     expect(await restored.getJob('callback')).toMatchObject({ status: 'waitingForActivation', scheduledAt: at(4 * MINUTE) });

@@ -114,7 +114,7 @@ async function checkNothingLost(router: Router, jobs: readonly RouterJob[], know
   const ids = jobs.map((job) => job.id);
   expect(new Set(ids).size, 'no job listed twice').toBe(ids.length);
   expect(new Set(ids), 'listJobs returns every job created and not deleted').toEqual(known.jobIds);
-  expect(router.engine.jobs.size).toBe(known.jobIds.size);
+  expect(router.engine.actors.jobs.size).toBe(known.jobIds.size);
   const byStatus = await Promise.all(
     RouterJobStatusSchema.options.map(async (status) => (await router.listJobs({ status, maxpagesize: 1000 })).value.map((job) => job.id)),
   );
@@ -123,7 +123,7 @@ async function checkNothingLost(router: Router, jobs: readonly RouterJob[], know
 
 /** Capacity: offers never over-commit a worker, the load ratio tells the truth, per-worker offer cap holds. */
 function checkWorkerLoad(router: Router, worker: RouterWorker, known: Expectations): void {
-  const context = router.engine.workerContext(worker.id)!;
+  const context = router.engine.actors.workerContext(worker.id)!;
   const offered = worker.offers.reduce((sum, offer) => sum + offer.capacityCost, 0);
   const assigned = worker.assignedJobs.reduce((sum, held) => sum + held.capacityCost, 0);
   const used = offered + assigned;
@@ -202,8 +202,8 @@ function checkOffers(router: Router, jobs: readonly RouterJob[], workers: readon
     const count = perJob.get(job.id) ?? 0;
     if (count === 0) continue;
     expect(job.status, `job ${job.id} with ${count} offers`).toBe('queued');
-    const policyId = job.queueId === undefined ? undefined : router.engine.queues.get(job.queueId)?.resource.distributionPolicyId;
-    const mode = policyId === undefined ? undefined : router.engine.distributionPolicies.get(policyId)?.resource.mode;
+    const policyId = job.queueId === undefined ? undefined : router.engine.catalogue.queues.get(job.queueId)?.resource.distributionPolicyId;
+    const mode = policyId === undefined ? undefined : router.engine.catalogue.distributionPolicies.get(policyId)?.resource.mode;
     expect(count, `job ${job.id}: live offers within ${policyId}'s maxConcurrentOffers`).toBeLessThanOrEqual(mode?.maxConcurrentOffers ?? 1);
   }
   const orphans = [...perJob.keys()].filter((jobId) => !jobs.some((job) => job.id === jobId));
@@ -218,14 +218,14 @@ function checkOffers(router: Router, jobs: readonly RouterJob[], workers: readon
     const where = `offer ${offerId} of job ${jobId} to ${workerId}`;
     expect(worker.queues, `${where}: worker listens on ${job.queueId}`).toContain(job.queueId);
     expect(worker.channels.map((channel) => channel.channelId), `${where}: worker has channel ${job.channelId}`).toContain(job.channelId);
-    const retryAt = router.engine.jobs.get(jobId)?.declines?.[workerId];
+    const retryAt = router.engine.actors.jobs.get(jobId)?.declines?.[workerId];
     if (retryAt !== undefined) expect(retryAt, `${where}: declined until`).toBeLessThanOrEqual(router.engine.now());
   }
 }
 
 /** A queue's length is the number of its queued jobs; a job is in line exactly while it is queued. */
 async function checkQueues(router: Router, jobs: readonly RouterJob[]): Promise<void> {
-  for (const queueId of router.engine.queues.keys()) {
+  for (const queueId of router.engine.catalogue.queues.keys()) {
     const queued = jobs.filter((job) => job.status === 'queued' && job.queueId === queueId).length;
     expect((await router.getQueueStatistics(queueId)).length, `queue ${queueId} length`).toBe(queued);
   }

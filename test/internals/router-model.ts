@@ -234,8 +234,8 @@ async function restart(world: World): Promise<void> {
   // matching's fixpoint, so asking every job, and every worker registered on a queue, to match now must offer nothing.
   const { engine } = world.session.router;
   await engine.command(() => {
-    for (const jobId of engine.jobs.keys()) engine.matchJob(jobId);
-    for (const queueId of engine.queues.keys()) engine.matchQueue(queueId);
+    for (const jobId of engine.actors.jobs.keys()) engine.matching.job(jobId);
+    for (const queueId of engine.catalogue.queues.keys()) engine.matching.queue(queueId);
   });
   expect(await visibleState(world.session.router), 'matching everything again after a restart offers nothing more').toEqual(before);
 }
@@ -287,7 +287,7 @@ async function pickJob(router: Router, k: number, statuses?: readonly string[]) 
 function rankedFor(router: Router, jobId: string, op: Extract<Op, { kind: 'createJob' }>): string[] {
   const { engine } = router;
   const queueId = QUEUES[op.queue]!;
-  const prepared = engine.queues.has(queueId) ? engine.policyOf(queueId) : undefined;
+  const prepared = engine.catalogue.queues.has(queueId) ? engine.catalogue.policyOf(queueId) : undefined;
   if (!prepared) return [];
   const job: JobView = {
     id: jobId,
@@ -300,10 +300,10 @@ function rankedFor(router: Router, jobId: string, op: Extract<Op, { kind: 'creat
     offeredTo: new Set(),
     declinedBy: new Set(),
   };
-  const candidates = [...engine.workers.keys()]
-    .map((workerId) => engine.workerContext(workerId)!)
+  const candidates = [...engine.actors.workers.keys()]
+    .map((workerId) => engine.actors.workerContext(workerId)!)
     .filter((worker) => worker.active && worker.usedCapacity < worker.capacity);
-  const cursor = engine.supervisors.get(queueId)?.getSnapshot().context.roundRobinCursor;
+  const cursor = engine.dispatch.cursor(queueId);
   return rankWorkers(job, candidates, prepared.view, cursor, prepared.view.maxConcurrentOffers).workers.map((worker) => worker.id);
 }
 
@@ -364,7 +364,7 @@ async function dispatch(world: World, op: Op): Promise<void> {
       return;
     case 'upsertWorker': {
       const workerId = WORKERS[op.worker]!;
-      const busy = Object.keys(router.engine.workerContext(workerId)?.assignments ?? {}).length > 0;
+      const busy = Object.keys(router.engine.actors.workerContext(workerId)?.assignments ?? {}).length > 0;
       await router.upsertWorker(workerId, workerBody(op.config));
       if (busy) world.reconfiguredWhileBusy.add(workerId);
       return;

@@ -18,11 +18,11 @@ describe('rule secrets are write-only', () => {
       expect(JSON.stringify(view)).not.toContain('secret-key');
       expect(view?.prioritizationRule).toMatchObject({ kind: 'function', credential: { clientId: 'router' } });
     }
-    const stored = router.engine.classificationPolicies.get('cp')?.resource.prioritizationRule;
+    const stored = router.engine.catalogue.classificationPolicies.get('cp')?.resource.prioritizationRule;
     expect(stored).toMatchObject({ credential: { functionKey: 'secret-key' } });
     // A patch that leaves the rule out keeps the stored secret.
     await router.upsertClassificationPolicy('cp', { name: 'renamed' });
-    expect(router.engine.classificationPolicies.get('cp')?.resource.prioritizationRule).toMatchObject({
+    expect(router.engine.catalogue.classificationPolicies.get('cp')?.resource.prioritizationRule).toMatchObject({
       credential: { functionKey: 'secret-key' },
     });
     await router.close();

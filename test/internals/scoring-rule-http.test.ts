@@ -74,7 +74,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 3_000):
 
 /** Waits until `jobId` holds `count` live offers, then for their commit. */
 async function offered(router: Router, jobId: string, count = 1): Promise<void> {
-  await until(() => router.engine.offersOf(jobId).size >= count, `${count} offer(s) of ${jobId}`);
+  await until(() => router.engine.offers.of(jobId).size >= count, `${count} offer(s) of ${jobId}`);
   await settle();
 }
 
@@ -172,7 +172,7 @@ describe('best-worker scoring over HTTP', () => {
     await until(() => answered === 3, 'the scoring answers');
     for (let i = 0; i < 5; i++) await settle();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(router.engine.offersOf('j').size).toBe(0);
+    expect(router.engine.offers.of('j').size).toBe(0);
     expect(await holders(router, [...Object.keys(skills), 'late'], 'j')).toEqual([]);
     expect((await router.getJob('j')).status).toBe('cancelled');
     await router.close();
@@ -190,7 +190,7 @@ describe('best-worker scoring over HTTP', () => {
     await createJob(router, 'j');
     await settle();
     expect(received).toHaveLength(0);
-    expect(router.engine.offersOf('j').size).toBe(0);
+    expect(router.engine.offers.of('j').size).toBe(0);
     await router.completeJob('j0', assignmentId);
     await router.closeJob('j0', assignmentId);
     await offered(router, 'j');

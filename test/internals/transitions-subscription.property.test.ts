@@ -50,7 +50,7 @@ async function currentStates(router: Router, filter: Filter): Promise<Map<string
     ...jobs.value.map((job): [ActorKind, string, string] => ['job', job.id, job.status]),
     ...workers.value.flatMap((worker) => worker.offers.map((offer): [ActorKind, string, string] => ['offer', offer.offerId, 'issued'])),
     ...workers.value.map((worker): [ActorKind, string, string] => ['worker', worker.id, worker.state]),
-    ...[...router.engine.supervisors].map(([id, supervisor]): [ActorKind, string, string] => ['queue', id, String(supervisor.getSnapshot().value)]),
+    ...[...router.engine.actors.supervisors].map(([id, supervisor]): [ActorKind, string, string] => ['queue', id, String(supervisor.getSnapshot().value)]),
   ];
   return new Map(states.filter(([kind, id]) => matches(filter, kind, id)).map(([kind, id, state]) => [keyOf(kind, id), state]));
 }
@@ -113,7 +113,7 @@ async function lateJoiner(setup: Setup, ops: readonly Op[], joinAt: number, filt
       if (atEnd.has(key)) continue;
       // What the view still holds and the router no longer has: an offer that ended, or a deleted job, worker or queue.
       if (key.startsWith('offer/')) expect(OFFER_ENDS.has(state), `${key} is gone but the view says ${state}`).toBe(true);
-      else expect(router.engine.actorStates(undefined, new Set([key.slice(key.indexOf('/') + 1)])).map((actor) => keyOf(actor.kind, actor.id))).not.toContain(key);
+      else expect(router.engine.actors.actorStates(undefined, new Set([key.slice(key.indexOf('/') + 1)])).map((actor) => keyOf(actor.kind, actor.id))).not.toContain(key);
     }
   } finally {
     stopWitness();

@@ -51,6 +51,11 @@ Options (each also settable by environment variable, and in a JSON config file; 
                         SWITCHBOARD_DATABASE_URL, which is preferable for a URL holding a password.
   --standby             postgres store: while another Switchboard owns the database, wait and take over when it
                         stops or falls silent, instead of exiting. Env SWITCHBOARD_STANDBY=true.
+  --cluster             postgres store, with --routers: run as one node of a cluster, with the same --routers and
+                        database on every node. Each node serves the routers whose leases it holds, spread over the
+                        live nodes, forwards requests and WebSocket connections for the others to their owner, and
+                        takes a router over when its owner stops or falls silent. Needs --advertise-url unless
+                        --host is a reachable address. Env SWITCHBOARD_CLUSTER=true. See docs/scaling.md.
   --lease-ttl <age>     postgres store: how long the owner's lease lasts unrenewed; a silent owner is replaced after
                         it (e.g. 5s). Env SWITCHBOARD_LEASE_TTL. Default 5s.
   --advertise-url <url> postgres store: where standbys redirect clients while this server owns the database. Env
@@ -131,8 +136,11 @@ function serveConfig(
   };
   const port = positiveInteger('--port', text('port', 'PORT') ?? '8080', true);
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+  const store = storeConfig(text);
+  const routers = declaredRouters(values['routers'], text('access-key', 'SWITCHBOARD_ACCESS_KEY'), env, file);
   return {
-    store: storeConfig(text),
+    store,
+    cluster: clusterNode(text('cluster', 'SWITCHBOARD_CLUSTER'), store, routers),
     port,
     host: text('host', 'HOST') ?? '127.0.0.1',
     accessKey: text('access-key', 'SWITCHBOARD_ACCESS_KEY'),
@@ -147,8 +155,22 @@ function serveConfig(
       timeoutMs: duration('--webhook-timeout', text('webhook-timeout', 'SWITCHBOARD_WEBHOOK_TIMEOUT') ?? '30s'),
     },
     eventSubscriptions: file?.eventSubscriptions,
-    routers: declaredRouters(values['routers'], text('access-key', 'SWITCHBOARD_ACCESS_KEY'), env, file),
+    routers,
   };
+}
+
+/**
+ * Whether this server is a cluster node (`--cluster`): routers on PostgreSQL only, since the lease per router schema
+ * is what lets nodes share them; and not a `--standby` as well, which waits for every router at once.
+ */
+function clusterNode(setting: string | undefined, store: StoreConfig, routers: readonly DeclaredRouter[] | undefined): boolean {
+  if (setting !== undefined && setting !== 'true' && setting !== 'false')
+    throw new UsageError(`SWITCHBOARD_CLUSTER must be true or false, got ${JSON.stringify(setting)}`);
+  if (setting !== 'true') return false;
+  if (store.kind !== 'postgres') throw new UsageError('--cluster needs the postgres store: the nodes share its database');
+  if (routers === undefined) throw new UsageError('--cluster needs --routers: the nodes spread the routers among themselves');
+  if (store.lease.wait) throw new UsageError('--cluster and --standby exclude each other: a cluster node stands by for every router it does not serve');
+  return true;
 }
 
 /**
@@ -249,6 +271,7 @@ const OPTIONS = {
   store: { type: 'string' },
   'database-url': { type: 'string' },
   standby: { type: 'boolean' },
+  cluster: { type: 'boolean' },
   'lease-ttl': { type: 'string' },
   'advertise-url': { type: 'string' },
   'data-dir': { type: 'string' },

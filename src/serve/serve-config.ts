@@ -10,6 +10,8 @@ import type { WebhookOptions } from '../webhooks/webhooks.ts';
 
 export interface ServeConfig {
   readonly store: StoreConfig;
+  /** A node of a cluster sharing the routers (`--cluster`): postgres store and `routers` only. */
+  readonly cluster: boolean;
   readonly port: number;
   readonly host: string;
   readonly accessKey: string | undefined;

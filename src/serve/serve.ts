@@ -1,6 +1,7 @@
 /**
  * `switchboard serve` once configured: opens every router's store (waiting first, on a PostgreSQL standby), starts
  * the HTTP server in front of them, says where it listens, and drains and closes everything on SIGINT or SIGTERM.
+ * A cluster node (`--cluster`) is started by `cluster/cluster-node.ts` instead.
  *
  * @module
  */
@@ -27,6 +28,11 @@ export async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promis
   if (config.routers === undefined) checkServerConfig(config.host, config.accessKey);
   else checkRoutersConfig(config.host, config.routers);
   const logger = createLogger(config.logLevel);
+  if (config.cluster) {
+    // Loaded here only: a server that is no cluster node has no use for membership and forwarding.
+    const { startClusterNode } = await import('../cluster/cluster-node.ts');
+    return startClusterNode(config, routerSettings(config, env, logger));
+  }
   const standby = config.store.kind === 'postgres' && config.store.lease.wait ? await startStandbyServer(config.host, config.port) : undefined;
   const onWaiting = (owner: DatabaseOwner) => {
     standby?.setOwner(owner);

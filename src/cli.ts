@@ -58,8 +58,9 @@ Options (each also settable by environment variable, and in a JSON config file; 
                         --host is a reachable address. Env SWITCHBOARD_CLUSTER=true. See docs/scaling.md.
   --lease-ttl <age>     postgres store: how long the owner's lease lasts unrenewed; a silent owner is replaced after
                         it (e.g. 5s). Env SWITCHBOARD_LEASE_TTL. Default 5s.
-  --advertise-url <url> postgres store: where standbys redirect clients while this server owns the database. Env
-                        SWITCHBOARD_ADVERTISE_URL. Default its listening address, unless that is 0.0.0.0 or ::.
+  --advertise-url <url> postgres store: where standbys redirect clients while this server owns the database, and
+                        where other cluster nodes forward to it. Env SWITCHBOARD_ADVERTISE_URL. Default its
+                        listening address, unless that is 0.0.0.0 or ::.
   --data-dir <dir>      Where the sqlite store keeps switchboard.db and its write-ahead log; created if missing,
                         used by one server at a time. Env SWITCHBOARD_DATA_DIR. Default ./${DEFAULT_DATA_DIR}.
   --sync <level>        full (default): an acknowledged change survives power loss (fsync before every answer).

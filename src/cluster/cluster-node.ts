@@ -20,7 +20,7 @@ import { PostgresStore } from '../store/postgres-store.ts';
 import { ClusterMembership } from '../store/postgres/cluster-membership.ts';
 import { DEFAULT_LEASE_TTL_MS, observeLease, type LeaseState } from '../store/postgres/lease.ts';
 import { StoreError } from '../store/store-error.ts';
-import { advertisedUrl, describeServing, drainAndExit, mountOf, onShutdownSignal, type ServedRouter } from '../serve/serve.ts';
+import { advertisedUrl, describeServing, drainAndExit, mountOf, onShutdownSignal, type ServedRouter } from '../serve/serving.ts';
 import type { DeclaredRouter, ServeConfig } from '../serve/serve-config.ts';
 import { createForwarding } from './forwarding.ts';
 import { chosenNodes, placementStep, type PlacementDelays } from './placement.ts';

@@ -41,9 +41,9 @@ export async function startClusterNode(config: ServeConfig, settings: Pick<Hoste
   const { store } = config;
   const declared = config.routers!;
   if (store.kind !== 'postgres') throw new ServerConfigError('a cluster node needs the postgres store');
+  const ttlMs = store.lease.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   if (advertisedUrl(config, 'http://placeholder') === undefined)
     throw new ServerConfigError(`a cluster node on ${config.host} needs --advertise-url: the address the other nodes forward to`);
-  const ttlMs = store.lease.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const { logger } = settings;
   const serving = new Map<string, ServedRouter>();
   const owners = new Map<string, LeaseState>();
@@ -70,6 +70,8 @@ export async function startClusterNode(config: ServeConfig, settings: Pick<Hoste
         owners.set(name, lease);
         return owns(lease) ? lease.url : undefined;
       },
+      // Past twice the ttl a silent owner has lost its lease: it could commit nothing more for this request.
+      timeoutMs: 2 * ttlMs,
       log: (message) => logger.warn({ msg: message, code: 'NotOwner' }),
     }),
   });

@@ -37,6 +37,11 @@ export interface ForwardingOptions {
   readonly selfId: string;
   /** Where the router's owner serves, or `undefined` while no other node owns it. */
   readonly ownerOf: (name: string) => Promise<string | undefined>;
+  /**
+   * How long an owner may stay silent on a forwarded request before the client is answered `OwnerUnresponsive`:
+   * without a bound, a client whose request reached a paused owner would wait as long as the pause.
+   */
+  readonly timeoutMs: number;
   /** Where a failure to reach an owner is logged. */
   readonly log: (message: string) => void;
 }
@@ -78,10 +83,18 @@ export function createForwarding(options: ForwardingOptions): ServedElsewhere {
         answer.pipe(response);
         answer.on('error', () => response.destroy());
       });
+      let silent = false;
+      upstream.setTimeout(options.timeoutMs, () => {
+        silent = true;
+        upstream.destroy(new Error(`no answer within ${options.timeoutMs} ms`));
+      });
       upstream.on('error', (error) => {
         if (response.headersSent) return response.destroy();
         options.log(`forwarding to ${owner} failed: ${error.message}`);
-        sendError(response, notOwner(name), { 'retry-after': RETRY_AFTER_SECONDS });
+        const refusal = silent
+          ? new RouterError('OwnerUnresponsive', `the node serving router ${name} did not answer in time; the request may or may not have taken effect`)
+          : notOwner(name);
+        sendError(response, refusal, { 'retry-after': RETRY_AFTER_SECONDS });
       });
       request.pipe(upstream);
       // A client that goes away takes its forwarded request with it.

@@ -8,12 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ReconnectingClient } from '../../src/client/index.ts';
-import { chosenNodes } from '../../src/cluster/placement.ts';
+import { FORWARDED_HEADER } from '../../src/cluster/forwarding.ts';
 import { routerAccessKeyVariable } from '../../src/gateway/router-names.ts';
 import type { RouterEvent } from '../../src/protocol/events.schemas.ts';
 import { postgresUnavailableReason, startPostgres } from '../support/postgres.ts';
 import { restClient } from './support/rest-client.ts';
-import { logLines, startServerProcess, type ServerProcess } from './support/server-process.ts';
+import { ownership as ownershipOf, settled as settledOf, startClusterNodes, stopClusterNodes, type ClusterNode as Node } from './support/cluster-nodes.ts';
+import { logLines } from './support/server-process.ts';
 
 const unavailable = postgresUnavailableReason();
 if (unavailable) console.warn(`Skipping the cluster failover tests: ${unavailable}`);
@@ -24,58 +25,12 @@ const ROUTERS = ['r1', 'r2', 'r3', 'r4'];
 const KEYS = new Map(ROUTERS.map((name) => [name, randomBytes(32).toString('base64')]));
 const ENV = Object.fromEntries(ROUTERS.map((name) => [routerAccessKeyVariable(name), KEYS.get(name)!]));
 const CAPACITY = 2;
+const ARGS = ['--routers', ROUTERS.join(','), '--lease-ttl', '2s', '--rate-limit', '1000000', '--log-level', 'warn'];
 
-interface Node {
-  readonly id: string;
-  readonly server: ServerProcess;
-}
-
-async function startNodes(url: string): Promise<Node[]> {
-  const args = ['--store', url, '--cluster', '--routers', ROUTERS.join(','), '--lease-ttl', '2s', '--rate-limit', '1000000', '--log-level', 'warn'];
-  const nodes: Node[] = [];
-  try {
-    for (let i = 0; i < 3; i++) {
-      const server = await startServerProcess(args, ENV);
-      nodes.push({ id: /cluster node (\S+) at/.exec(server.output().stdout)![1]!, server });
-    }
-  } catch (error) {
-    await stopNodes(nodes);
-    throw error;
-  }
-  return nodes;
-}
-
-async function stopNodes(nodes: readonly Node[]): Promise<void> {
-  await Promise.all(nodes.map(({ server }) => server.stop('SIGKILL')));
-}
-
-/** What each node's `/readyz` says it owns, by router. */
-async function ownership(nodes: readonly Node[]): Promise<Map<string, Node[]>> {
-  const owners = new Map<string, Node[]>(ROUTERS.map((name) => [name, []]));
-  await Promise.all(
-    nodes.map(async (node) => {
-      const ready = await fetch(new URL('/readyz', node.server.url)).then((answer) => answer.json() as Promise<{ owned?: string[] }>).catch(() => ({ owned: [] }));
-      for (const name of ready.owned ?? []) owners.get(name)!.push(node);
-    }),
-  );
-  return owners;
-}
-
-/** Waits until every router is served by the node placement chooses for it among `nodes`, and by that node only. */
-async function settled(nodes: readonly Node[]): Promise<Map<string, Node>> {
-  const chosen = chosenNodes(ROUTERS, nodes.map(({ id }) => id));
-  let owners = new Map<string, Node[]>();
-  await expect
-    .poll(
-      async () => {
-        owners = await ownership(nodes);
-        return ROUTERS.every((name) => owners.get(name)!.length === 1 && owners.get(name)![0]!.id === chosen.get(name));
-      },
-      { timeout: 20_000, interval: 200 },
-    )
-    .toBe(true);
-  return new Map(ROUTERS.map((name) => [name, owners.get(name)![0]!]));
-}
+const startNodes = async (url: string) => startClusterNodes(3, ['--store', url, ...ARGS], ENV);
+const stopNodes = stopClusterNodes;
+const ownership = (nodes: readonly Node[]) => ownershipOf(ROUTERS, nodes);
+const settled = (nodes: readonly Node[]) => settledOf(ROUTERS, nodes);
 
 const rest = (node: Node, router: string) => restClient(`${node.server.url}/${router}/`, { hmac: KEYS.get(router)! });
 const wsUrl = (node: Node, router: string) => `${node.server.url.replace(/^http/, 'ws')}/${router}/ws`;
@@ -192,6 +147,12 @@ if (!cluster) {
         const victim = owners.get(target)!;
         const survivors = nodes.filter((node) => node !== victim);
         await setUp(survivors[0]!);
+        // A router is ready only on its owner; a request another node forwarded already is never forwarded again.
+        expect((await fetch(new URL(`/${target}/readyz`, victim.server.url))).status).toBe(200);
+        expect((await fetch(new URL(`/${target}/readyz`, survivors[0]!.server.url))).status).toBe(503);
+        const twice = await rest(survivors[0]!, target).get('routing/queues/q', { headers: { [FORWARDED_HEADER]: 'another-node' } });
+        expect([twice.status, twice.headers.get('x-ms-error-code'), twice.headers.get('retry-after')]).toEqual([503, 'NotOwner', '1']);
+        expect((await rest(survivors[0]!, target).get('routing/queues/q')).status).toBe(200);
         // Both connected through a node that relays them to the victim, and reconnecting to either survivor.
         const events = await feed(survivors.map((node) => wsUrl(node, target)), target);
         closing.push(() => events.client.close());

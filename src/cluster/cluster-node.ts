@@ -47,11 +47,9 @@ export async function startClusterNode(config: ServeConfig, settings: Pick<Hoste
   const { logger } = settings;
   const serving = new Map<string, ServedRouter>();
   const owners = new Map<string, LeaseState>();
-  let selfUrl = '';
-  let selfId = '';
-  let membershipSession = (): ClusterMembership['session'] => {
-    throw new Error('not a member yet');
-  };
+  // Until the node has joined, it knows of no owner: what arrives meanwhile is answered 503 NotOwner.
+  const self = { id: '', url: '' };
+  let ownerOf = async (_name: string): Promise<string | undefined> => undefined;
   const server: MultiRouterServer = await startMultiRouterServer({
     port: config.port,
     host: config.host,
@@ -60,31 +58,32 @@ export async function startClusterNode(config: ServeConfig, settings: Pick<Hoste
     elsewhere: createForwarding({
       names: declared.map(({ name }) => name),
       get selfId() {
-        return selfId;
+        return self.id;
       },
-      ownerOf: async (name) => {
-        const owns = (lease: LeaseState | undefined) => lease !== undefined && !lease.free && lease.url !== '' && lease.url !== selfUrl;
-        if (owns(owners.get(name))) return owners.get(name)!.url;
-        // Not known from the last look (it has just moved): looked up now rather than refused.
-        const lease = await observeLease(membershipSession(), name);
-        owners.set(name, lease);
-        return owns(lease) ? lease.url : undefined;
-      },
+      ownerOf: (name) => ownerOf(name),
       // Past twice the ttl a silent owner has lost its lease: it could commit nothing more for this request.
       timeoutMs: 2 * ttlMs,
       log: (message) => logger.warn({ msg: message, code: 'NotOwner' }),
     }),
   });
-  selfUrl = advertisedUrl(config, server.url)!;
-  const membership = await ClusterMembership.join(store.url, selfUrl, ttlMs).catch(async (error: unknown) => {
+  self.url = advertisedUrl(config, server.url)!;
+  const membership = await ClusterMembership.join(store.url, self.url, ttlMs).catch(async (error: unknown) => {
     await server.close();
     throw error;
   });
-  selfId = membership.self.id;
-  membershipSession = () => membership.session;
-  const log = logger.child({ node: selfId });
+  self.id = membership.self.id;
+  const owns = (lease: LeaseState | undefined): lease is LeaseState => lease !== undefined && !lease.free && lease.url !== '' && lease.url !== self.url;
+  ownerOf = async (name) => {
+    const known = owners.get(name);
+    if (owns(known)) return known.url;
+    // Not known from the last look (it has just moved): looked up now rather than refused.
+    const lease = await observeLease(membership.session, name);
+    owners.set(name, lease);
+    return owns(lease) ? lease.url : undefined;
+  };
+  const log = logger.child({ node: self.id });
   const node = new NodeLoop({ config, settings, declared, server, membership, serving, owners, log, delays: placementDelays(ttlMs), ttlMs });
-  process.stdout.write(`switchboard listening on ${server.url}; cluster node ${selfId} at ${selfUrl}; ${describeServing(config)}; serving the routers whose leases it holds\n`);
+  process.stdout.write(`switchboard listening on ${server.url}; cluster node ${self.id} at ${self.url}; ${describeServing(config)}; serving the routers whose leases it holds\n`);
   log.info({ msg: 'listening', url: server.url, store: store.kind, cluster: true, routers: declared.map(({ name }) => name) });
   node.start();
   onShutdownSignal(async () => {

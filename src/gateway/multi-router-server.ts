@@ -69,8 +69,6 @@ export interface MultiRouterServer extends RunningServer {
    * already serving have been answered. Its gateway and router are the caller's to close.
    */
   unmount(name: string): Promise<void>;
-  /** The routers mounted now. */
-  readonly mounted: readonly string[];
 }
 
 /**
@@ -161,9 +159,6 @@ export async function startMultiRouterServer(options: MultiRouterServerOptions):
       mounts.delete(name);
       await Promise.allSettled(mounted?.serving ?? []);
     },
-    get mounted() {
-      return [...mounts.keys()];
-    },
   });
 }
 
@@ -188,7 +183,7 @@ function answerTopLevel(hosted: readonly HostedRouter[], elsewhere: ServedElsewh
   if (method === 'GET' || method === 'HEAD') {
     if (pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
     if (pathname === '/readyz') {
-      const unavailable = hosted.filter(({ router }) => router.engine.storeFailure !== undefined).length;
+      const unavailable = hosted.filter(({ router }) => router.storeFailure !== undefined).length;
       const routers = elsewhere === undefined ? { routers: hosted.length } : { routers: elsewhere.names.length, owned: hosted.map(({ name }) => name) };
       return unavailable === 0
         ? sendJson(response, 200, { status: 'ready', ...routers })

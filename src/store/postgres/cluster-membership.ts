@@ -3,12 +3,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import { translatedAsync } from './schema.ts';
 
-/**
- * The nodes of a cluster, as each sees the others: a row per node in `switchboard_cluster.nodes`, renewed every third
- * of the lease ttl by the node's own session. A node is live while its row is fresh **and** the session that wrote it
- * is still connected, so a node killed outright (its TCP connection reset) drops out at once rather than after the
- * ttl. The schema's name has an underscore, which no router name may have, so it can never be a router's.
- */
+/** One node of a cluster, as the others see it. */
 export interface ClusterMember {
   /** `host/pid/random`: unique to this process, stable while it runs. */
   readonly id: string;
@@ -18,6 +13,15 @@ export interface ClusterMember {
 /** Any number: serialises the creation of the table by nodes starting together. */
 const MEMBERSHIP_LOCK = 0x53574243_01;
 
+/**
+ * The nodes of a cluster, as each sees the others: a row per node in `switchboard_cluster.nodes`, renewed every third
+ * of the lease ttl by the node's own session. A node is live while its row is fresh **and** the session that wrote it
+ * is still connected, so a node killed outright (its TCP connection reset) drops out at once rather than after the
+ * ttl. The schema's name has an underscore, which no router name may have, so it can never be a router's.
+ *
+ * Its session is not reconnected: a node that lost it serves what it serves but claims and hands over nothing more,
+ * and drops out of the others' view, until it is restarted.
+ */
 export class ClusterMembership {
   readonly self: ClusterMember;
   readonly #session: pg.Client;

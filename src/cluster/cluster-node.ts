@@ -61,8 +61,9 @@ export async function startClusterNode(config: ServeConfig, settings: Pick<Hoste
         return self.id;
       },
       ownerOf: (name) => ownerOf(name),
-      // Past twice the ttl a silent owner has lost its lease: it could commit nothing more for this request.
-      timeoutMs: 2 * ttlMs,
+      // Silent for a whole ttl after the request was sent, an owner has let its lease run out unless it renewed it
+      // meanwhile: it can commit nothing more, and another node is taking the router over.
+      timeoutMs: ttlMs,
       log: (message) => logger.warn({ msg: message, code: 'NotOwner' }),
     }),
   });

@@ -3,7 +3,8 @@
  * sent to every node. Killing the owner of a router (kill -9) hands it to another node within seconds with nothing
  * acknowledged lost, no job assigned twice, no worker over its capacity, and an events subscription that carries on
  * through the takeover with every number once. Pausing an owner past its lease (SIGSTOP) hands its router over too;
- * once it wakes it serves that router no more and forwards it instead.
+ * once it wakes it serves that router no more and forwards it instead. A node stopped with SIGTERM exits 0 and its
+ * routers are served by the others.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -231,6 +232,13 @@ if (!cluster) {
         expect((await rest(others[1]!, target).get('routing/jobs/before')).status).toBe(200);
         // Still a node of the cluster: it forwards the router to its new owner.
         await expect.poll(async () => (await rest(paused, target).get('routing/jobs/before')).status, { timeout: 5000 }).toBe(200);
+        // A node stopped with SIGTERM exits 0 and gives its routers back: the two left serve all four.
+        const started = performance.now();
+        expect(await others[1]!.server.stop('SIGTERM')).toBe(0);
+        await expect
+          .poll(async () => [...(await ownership([paused, others[0]!])).values()].every((on) => on.length === 1), { timeout: 10_000, interval: 100 })
+          .toBe(true);
+        console.log(`cluster: routers of a node stopped with SIGTERM served again after ${((performance.now() - started) / 1000).toFixed(2)} s`);
       } finally {
         await stopNodes(nodes);
       }

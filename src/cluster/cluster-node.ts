@@ -50,22 +50,23 @@ export async function startClusterNode(config: ServeConfig, settings: Pick<Hoste
   // Until the node has joined, it knows of no owner: what arrives meanwhile is answered 503 NotOwner.
   const self = { id: '', url: '' };
   let ownerOf = async (_name: string): Promise<string | undefined> => undefined;
+  const forwarding = createForwarding({
+    names: declared.map(({ name }) => name),
+    get selfId() {
+      return self.id;
+    },
+    ownerOf: (name) => ownerOf(name),
+    // Silent for a whole ttl after the request was sent, an owner has let its lease run out unless it renewed it
+    // meanwhile: it can commit nothing more, and another node is taking the router over.
+    timeoutMs: ttlMs,
+    log: (message) => logger.warn({ msg: message, code: 'NotOwner' }),
+  });
   const server: MultiRouterServer = await startMultiRouterServer({
     port: config.port,
     host: config.host,
     maxBodyBytes: config.maxBodyBytes,
     routers: [],
-    elsewhere: createForwarding({
-      names: declared.map(({ name }) => name),
-      get selfId() {
-        return self.id;
-      },
-      ownerOf: (name) => ownerOf(name),
-      // Silent for a whole ttl after the request was sent, an owner has let its lease run out unless it renewed it
-      // meanwhile: it can commit nothing more, and another node is taking the router over.
-      timeoutMs: ttlMs,
-      log: (message) => logger.warn({ msg: message, code: 'NotOwner' }),
-    }),
+    elsewhere: forwarding,
   });
   self.url = advertisedUrl(config, server.url)!;
   const membership = await ClusterMembership.join(store.url, self.url, ttlMs).catch(async (error: unknown) => {
@@ -78,12 +79,18 @@ export async function startClusterNode(config: ServeConfig, settings: Pick<Hoste
     const known = owners.get(name);
     if (owns(known)) return known.url;
     // Not known from the last look (it has just moved): looked up now rather than refused.
+    return (await look(name)).url;
+  };
+  /** Reads a router's lease, for forwarding, and ends what is still under way to an owner it no longer has. */
+  const look = async (name: string): Promise<{ free: boolean; url: string | undefined }> => {
     const lease = await observeLease(membership.session, name);
     owners.set(name, lease);
-    return owns(lease) ? lease.url : undefined;
+    const url = owns(lease) ? lease.url : undefined;
+    forwarding.ownerChanged(name, url);
+    return { free: lease.free, url };
   };
   const log = logger.child({ node: self.id });
-  const node = new NodeLoop({ config, settings, declared, server, membership, serving, owners, log, delays: placementDelays(ttlMs), ttlMs });
+  const node = new NodeLoop({ config, settings, declared, server, membership, serving, owners, look, log, delays: placementDelays(ttlMs), ttlMs });
   process.stdout.write(`switchboard listening on ${server.url}; cluster node ${self.id} at ${self.url}; ${describeServing(config)}; serving the routers whose leases it holds\n`);
   log.info({ msg: 'listening', url: server.url, store: store.kind, cluster: true, routers: declared.map(({ name }) => name) });
   node.start();
@@ -107,8 +114,10 @@ interface NodeLoopParts {
   readonly membership: ClusterMembership;
   /** The routers this node serves now, by name. */
   readonly serving: Map<string, ServedRouter>;
-  /** Each router's lease as last seen, for forwarding. */
+  /** Each router's lease as last seen, for forwarding; forgotten once this node serves the router. */
   readonly owners: Map<string, LeaseState>;
+  /** Reads a router's lease (and tells forwarding where the router is now). */
+  readonly look: (name: string) => Promise<{ readonly free: boolean }>;
   readonly log: Logger;
   readonly delays: PlacementDelays;
   readonly ttlMs: number;
@@ -153,11 +162,11 @@ class NodeLoop {
   }
 
   async #look(): Promise<void> {
-    const { serving, owners, membership, declared, delays } = this.#parts;
+    const { serving, look, membership, declared, delays } = this.#parts;
     // First, before anything that waits: a router whose lease may have passed to another is served no more.
     for (const [name, hosted] of serving) if (!this.#healthy(hosted)) this.#change(name, () => this.#drop(name, hosted));
     const live = await membership.live();
-    const now = Date.now();
+    const now = performance.now();
     for (const id of this.#liveSince.keys()) if (!live.some((member) => member.id === id)) this.#liveSince.delete(id);
     for (const { id } of live) if (id !== membership.self.id && !this.#liveSince.has(id)) this.#liveSince.set(id, now);
     // This node counts itself live whatever the table says: one heartbeat that did not go through must not make it
@@ -168,8 +177,7 @@ class NodeLoop {
       if (this.#changing.has(name)) continue;
       const owned = serving.has(name);
       if (!owned) {
-        const lease = await observeLease(membership.session, name);
-        owners.set(name, lease);
+        const lease = await look(name);
         if (!lease.free) this.#freeSince.delete(name);
         else if (!this.#freeSince.has(name)) this.#freeSince.set(name, now);
       }

@@ -46,14 +46,38 @@ export interface ForwardingOptions {
   readonly log: (message: string) => void;
 }
 
-/** The forwarding of a cluster node, as the multi-router server calls it for each router it does not serve. */
-export function createForwarding(options: ForwardingOptions): ServedElsewhere {
+/** The forwarding of a cluster node: what the multi-router server calls for each router it does not serve. */
+export interface Forwarding extends ServedElsewhere {
+  /**
+   * Told what the node's look at the cluster found: where `name` is served now (`undefined`: nowhere). Requests and
+   * WebSocket relays still waiting on another owner are ended at once — that owner has lost the router (paused,
+   * cut off, dead), and waiting on it would hold the client until the timeout for nothing.
+   */
+  ownerChanged(name: string, owner: string | undefined): void;
+}
+
+/** A request or relay under way to an owner, and how to end it. */
+interface Forward {
+  readonly owner: string;
+  readonly end: () => void;
+}
+
+export function createForwarding(options: ForwardingOptions): Forwarding {
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  const underWay = new Map<string, Set<Forward>>();
+  const track = (name: string, forward: Forward) => {
+    const forwards = underWay.get(name) ?? new Set<Forward>();
+    underWay.set(name, forwards.add(forward));
+    return () => forwards.delete(forward);
+  };
   const notOwner = (name: string) =>
     new RouterError('NotOwner', `no node serves router ${name} right now (it is being taken over); retry in a moment`);
 
   return {
     names: options.names,
+    ownerChanged(name, owner) {
+      for (const forward of underWay.get(name) ?? []) if (forward.owner !== owner) forward.end();
+    },
     async handle(name, request, response) {
       const pathname = (request.url ?? '/').split(/[?#]/, 1)[0];
       const owner = await options.ownerOf(name).catch(() => undefined);
@@ -78,20 +102,25 @@ export function createForwarding(options: ForwardingOptions): ServedElsewhere {
         headers: forwardedHeaders(request, options.selfId),
         agent: secure ? agents.https : agents.http,
       });
+      // Given up on: the owner stayed silent past the timeout, or lost the router meanwhile.
+      let abandoned = false;
+      const abandon = (why: string) => {
+        abandoned = true;
+        upstream.destroy(new Error(why));
+      };
+      const untrack = track(name, { owner, end: () => abandon('it no longer owns the router') });
       upstream.on('response', (answer: IncomingMessage) => {
+        // Answered: whatever the owner's fate now, the answer is passed on whole.
+        untrack();
         response.writeHead(answer.statusCode ?? 502, withoutHopByHop(answer.headers));
         answer.pipe(response);
         answer.on('error', () => response.destroy());
       });
-      let silent = false;
-      upstream.setTimeout(options.timeoutMs, () => {
-        silent = true;
-        upstream.destroy(new Error(`no answer within ${options.timeoutMs} ms`));
-      });
+      upstream.setTimeout(options.timeoutMs, () => abandon(`no answer within ${options.timeoutMs} ms`));
       upstream.on('error', (error) => {
         if (response.headersSent) return response.destroy();
         options.log(`forwarding to ${owner} failed: ${error.message}`);
-        const refusal = silent
+        const refusal = abandoned
           ? new RouterError('OwnerUnresponsive', `the node serving router ${name} did not answer in time; the request may or may not have taken effect`)
           : notOwner(name);
         sendError(response, refusal, { 'retry-after': RETRY_AFTER_SECONDS });
@@ -99,6 +128,7 @@ export function createForwarding(options: ForwardingOptions): ServedElsewhere {
       request.pipe(upstream);
       // A client that goes away takes its forwarded request with it.
       response.on('close', () => {
+        untrack();
         if (!response.writableFinished) upstream.destroy();
       });
     },
@@ -106,7 +136,9 @@ export function createForwarding(options: ForwardingOptions): ServedElsewhere {
       socket.on('error', () => socket.destroy());
       const owner = await options.ownerOf(name).catch(() => undefined);
       if (owner === undefined || request.headers[FORWARDED_HEADER] !== undefined) return void socket.end(rawErrorResponse(notOwner(name)));
-      relayUpgrade(new URL(owner), request, socket, head, options.selfId, () => socket.end(rawErrorResponse(notOwner(name))));
+      const upstream = relayUpgrade(new URL(owner), request, socket, head, options.selfId, () => socket.end(rawErrorResponse(notOwner(name))));
+      const untrack = track(name, { owner, end: () => upstream.destroy() });
+      socket.on('close', untrack);
     },
   };
 }
@@ -133,8 +165,9 @@ function withoutHopByHop(headers: IncomingHttpHeaders): Record<string, string | 
 /**
  * Opens a connection to the owner, sends it the upgrade request as received (plus the forwarding headers) and the
  * bytes already read past it, then pipes both ways. `unreachable` answers the client when the owner cannot be reached.
+ * Returns the connection to the owner: destroying it ends the relay.
  */
-function relayUpgrade(target: URL, request: IncomingMessage, socket: Duplex, head: Buffer, selfId: string, unreachable: () => void): void {
+function relayUpgrade(target: URL, request: IncomingMessage, socket: Duplex, head: Buffer, selfId: string, unreachable: () => void): Duplex {
   const secure = target.protocol === 'https:';
   const port = Number(target.port || (secure ? 443 : 80));
   const hostname = target.hostname.replace(/^\[|\]$/g, '');
@@ -161,4 +194,5 @@ function relayUpgrade(target: URL, request: IncomingMessage, socket: Duplex, hea
     if (connected) socket.destroy();
   });
   socket.on('close', () => upstream.destroy());
+  return upstream;
 }

@@ -15,7 +15,7 @@ import type { RouterEvent } from '../../src/protocol/events.schemas.ts';
 import { postgresUnavailableReason, startPostgres } from '../support/postgres.ts';
 import { restClient } from './support/rest-client.ts';
 import { ownership as ownershipOf, settled as settledOf, startClusterNodes, stopClusterNodes, type ClusterNode as Node } from './support/cluster-nodes.ts';
-import { logLines } from './support/server-process.ts';
+import { logLines, runCli } from './support/server-process.ts';
 
 const unavailable = postgresUnavailableReason();
 if (unavailable) console.warn(`Skipping the cluster failover tests: ${unavailable}`);
@@ -131,6 +131,21 @@ function expectNoDoubleAssignment(events: readonly RouterEvent[]): void {
   }
   expect(most).toBeLessThanOrEqual(CAPACITY);
 }
+
+describe('switchboard serve --cluster refuses', () => {
+  it('a store other than postgres, a server without --routers, and --standby alongside, exit 2 naming why', async () => {
+    const refusals = [
+      [['serve', '--cluster', '--routers', 'a,b'], /--cluster needs the postgres store/],
+      [['serve', '--cluster', '--store', 'postgres://127.0.0.1:1/none'], /--cluster needs --routers/],
+      [['serve', '--cluster', '--standby', '--routers', 'a', '--store', 'postgres://127.0.0.1:1/none'], /--cluster and --standby exclude each other/],
+    ] as const;
+    for (const [args, reason] of refusals) {
+      const { code, stderr } = await runCli(args);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(reason);
+    }
+  });
+});
 
 if (!cluster) {
   describe.skip(`a cluster of three nodes on one postgres database (skipped: ${unavailable})`, () => {

@@ -1,26 +1,21 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
-import { checkServerConfig, ServerConfigError, startServer, type RunningServer } from './gateway/server.ts';
-import { checkRoutersConfig, startMultiRouterServer } from './gateway/multi-router-server.ts';
+import { ServerConfigError } from './gateway/server.ts';
 import { routerAccessKeyVariable, routerNameProblem } from './gateway/router-names.ts';
-import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, shutDown } from './gateway/shutdown.ts';
-import { startStandbyServer } from './gateway/standby-server.ts';
+import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from './gateway/shutdown.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './gateway/http/request-body.ts';
 import { AZURE_JOB_ROUTER_RATE_LIMIT } from './gateway/rate-limit.ts';
-import { WS_ENVIRONMENT_HELP, wsOptionsFromEnvironment } from './gateway/ws/environment.ts';
-import { WS_PATH } from './gateway/ws/gateway.ts';
+import { WS_ENVIRONMENT_HELP } from './gateway/ws/environment.ts';
 import { ConfigFileError, environmentOver, readConfigFile, ROUTERS_VARIABLE, type ConfigFile } from './config/config-file.ts';
-import { openHostedRouter, type HostedRouterRuntime } from './hosted-router.ts';
-import { createLogger, LOG_LEVELS } from './observability/logger.ts';
+import { LOG_LEVELS } from './observability/logger.ts';
 import { exportMachines } from './console/machine-definitions.ts';
+import { serve } from './serve/serve.ts';
+import type { DeclaredRouter, ServeConfig } from './serve/serve-config.ts';
 import { backupDataDir } from './store/sqlite/backup.ts';
 import { DATABASE_FILE } from './store/sqlite/database.ts';
-import { DEFAULT_DATA_DIR, describeStore, ROUTERS_DIR, routerStoreConfig, type StoreConfig } from './store/open-store.ts';
-import { PostgresStore } from './store/postgres-store.ts';
-import type { DatabaseOwner } from './store/postgres/lease.ts';
+import { DEFAULT_DATA_DIR, ROUTERS_DIR, type StoreConfig } from './store/open-store.ts';
 import { StoreError } from './store/store-error.ts';
-import type { WebhookOptions } from './webhooks/webhooks.ts';
 
 /**
  * The `switchboard` command. `serve` starts the server on its store (durable SQLite unless `--store memory`) and logs
@@ -56,10 +51,16 @@ Options (each also settable by environment variable, and in a JSON config file; 
                         SWITCHBOARD_DATABASE_URL, which is preferable for a URL holding a password.
   --standby             postgres store: while another Switchboard owns the database, wait and take over when it
                         stops or falls silent, instead of exiting. Env SWITCHBOARD_STANDBY=true.
+  --cluster             postgres store, with --routers: run as one node of a cluster, with the same --routers and
+                        database on every node. Each node serves the routers whose leases it holds, spread over the
+                        live nodes, forwards requests and WebSocket connections for the others to their owner, and
+                        takes a router over when its owner stops or falls silent. Needs --advertise-url unless
+                        --host is a reachable address. Env SWITCHBOARD_CLUSTER=true. See docs/scaling.md.
   --lease-ttl <age>     postgres store: how long the owner's lease lasts unrenewed; a silent owner is replaced after
                         it (e.g. 5s). Env SWITCHBOARD_LEASE_TTL. Default 5s.
-  --advertise-url <url> postgres store: where standbys redirect clients while this server owns the database. Env
-                        SWITCHBOARD_ADVERTISE_URL. Default its listening address, unless that is 0.0.0.0 or ::.
+  --advertise-url <url> postgres store: where standbys redirect clients while this server owns the database, and
+                        where other cluster nodes forward to it. Env SWITCHBOARD_ADVERTISE_URL. Default its
+                        listening address, unless that is 0.0.0.0 or ::.
   --data-dir <dir>      Where the sqlite store keeps switchboard.db and its write-ahead log; created if missing,
                         used by one server at a time. Env SWITCHBOARD_DATA_DIR. Default ./${DEFAULT_DATA_DIR}.
   --sync <level>        full (default): an acknowledged change survives power loss (fsync before every answer).
@@ -123,29 +124,6 @@ function positiveInteger(name: string, text: string, allowZero = false): number 
   return value;
 }
 
-interface ServeConfig {
-  readonly store: StoreConfig;
-  readonly port: number;
-  readonly host: string;
-  readonly accessKey: string | undefined;
-  readonly maxBodyBytes: number;
-  readonly rateLimit: number;
-  readonly logLevel: LevelWithSilent;
-  readonly shutdownTimeoutMs: number;
-  readonly webhooks: Required<Pick<WebhookOptions, 'retryInitialMs' | 'retryMaxMs' | 'timeoutMs'>>;
-  /** Event subscriptions the config file declares, upserted at start where they differ from the stored ones. */
-  readonly eventSubscriptions: ConfigFile['eventSubscriptions'];
-  /** The routers of a server hosting several (`--routers`); `undefined` for the single un-prefixed router. */
-  readonly routers: readonly DeclaredRouter[] | undefined;
-}
-
-/** One router of a server hosting several, as declared. */
-interface DeclaredRouter {
-  readonly name: string;
-  readonly accessKey: string | undefined;
-  readonly eventSubscriptions: ConfigFile['eventSubscriptions'];
-}
-
 /** Options win over environment variables (with the config file beneath them, see `environmentOver`), which win over defaults. */
 function serveConfig(
   values: Record<string, string | boolean | string[] | undefined>,
@@ -159,8 +137,11 @@ function serveConfig(
   };
   const port = positiveInteger('--port', text('port', 'PORT') ?? '8080', true);
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+  const store = storeConfig(text);
+  const routers = declaredRouters(values['routers'], text('access-key', 'SWITCHBOARD_ACCESS_KEY'), env, file);
   return {
-    store: storeConfig(text),
+    store,
+    cluster: clusterNode(text('cluster', 'SWITCHBOARD_CLUSTER'), store, routers),
     port,
     host: text('host', 'HOST') ?? '127.0.0.1',
     accessKey: text('access-key', 'SWITCHBOARD_ACCESS_KEY'),
@@ -175,8 +156,22 @@ function serveConfig(
       timeoutMs: duration('--webhook-timeout', text('webhook-timeout', 'SWITCHBOARD_WEBHOOK_TIMEOUT') ?? '30s'),
     },
     eventSubscriptions: file?.eventSubscriptions,
-    routers: declaredRouters(values['routers'], text('access-key', 'SWITCHBOARD_ACCESS_KEY'), env, file),
+    routers,
   };
+}
+
+/**
+ * Whether this server is a cluster node (`--cluster`): routers on PostgreSQL only, since the lease per router schema
+ * is what lets nodes share them; and not a `--standby` as well, which waits for every router at once.
+ */
+function clusterNode(setting: string | undefined, store: StoreConfig, routers: readonly DeclaredRouter[] | undefined): boolean {
+  if (setting !== undefined && setting !== 'true' && setting !== 'false')
+    throw new UsageError(`SWITCHBOARD_CLUSTER must be true or false, got ${JSON.stringify(setting)}`);
+  if (setting !== 'true') return false;
+  if (store.kind !== 'postgres') throw new UsageError('--cluster needs the postgres store: the nodes share its database');
+  if (routers === undefined) throw new UsageError('--cluster needs --routers: the nodes spread the routers among themselves');
+  if (store.lease.wait) throw new UsageError('--cluster and --standby exclude each other: a cluster node stands by for every router it does not serve');
+  return true;
 }
 
 /**
@@ -264,90 +259,6 @@ function duration(name: string, text: string): number {
   return amount * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS];
 }
 
-async function serve(config: ServeConfig, env: NodeJS.ProcessEnv): Promise<void> {
-  const ws = wsOptionsFromEnvironment(env);
-  if (config.routers === undefined) checkServerConfig(config.host, config.accessKey);
-  else checkRoutersConfig(config.host, config.routers);
-  const logger = createLogger(config.logLevel);
-  const standby = config.store.kind === 'postgres' && config.store.lease.wait ? await startStandbyServer(config.host, config.port) : undefined;
-  const onWaiting = (owner: DatabaseOwner) => {
-    standby?.setOwner(owner);
-    const where = owner.url ? ` at ${owner.url}` : '';
-    process.stdout.write(`switchboard standing by on ${standby?.url}: ${describeStore(config.store)} is owned by ${owner.owner}${where}; taking over when it stops\n`);
-  };
-  const settings = { rateLimit: config.rateLimit, webhooks: config.webhooks, ws, logger, onWaiting };
-  const declared = config.routers ?? [{ name: undefined, accessKey: config.accessKey, eventSubscriptions: config.eventSubscriptions }];
-  const hosted: Array<HostedRouterRuntime & { readonly name: string | undefined; readonly accessKey: string | undefined }> = [];
-  const closeAll = () => Promise.all(hosted.map(({ router }) => router.close()));
-  try {
-    // One at a time: a store that cannot be opened stops the start-up before the next is touched.
-    for (const { name, accessKey, eventSubscriptions } of declared) {
-      const store = name === undefined ? config.store : routerStoreConfig(config.store, name);
-      const wsPath = name === undefined ? undefined : `/${name}${WS_PATH}`;
-      hosted.push({ name, accessKey, ...(await openHostedRouter({ ...settings, name, store, accessKey, eventSubscriptions, wsPath })) });
-    }
-  } catch (error) {
-    await closeAll();
-    throw error;
-  } finally {
-    await standby?.close();
-  }
-  const routers = hosted.map(({ router }) => router);
-  const gateways = hosted.map(({ gateway }) => gateway);
-  // A standby's server takes over the standby's address, random port included (closed above, before binding it).
-  const listenConfig = standby ? { ...config, port: standby.port } : config;
-  const listening = config.routers === undefined ? startSingleRouter(listenConfig, hosted[0]!) : startRouters(listenConfig, hosted);
-  const server = await listening.catch(async (error: unknown) => {
-    await closeAll();
-    throw error;
-  });
-  await advertise(config, server.url, hosted);
-  const metricsOf = hosted.map(({ metrics }) => metrics);
-  process.stdout.write(`switchboard listening on ${server.url}; ${describeServing(config)}\n`);
-  logger.info({ msg: 'listening', url: server.url, store: config.store.kind, ...(config.routers ? { routers: config.routers.map(({ name }) => name) } : {}) });
-
-  const shutdown = async () => {
-    const outcome = await shutDown({ server, gateways, routers, timeoutMs: config.shutdownTimeoutMs });
-    for (const metrics of metricsOf) metrics.close();
-    if (outcome.clean) logger.info({ msg: 'stopped' });
-    else
-      logger.error({
-        msg: `shutdown did not finish within ${config.shutdownTimeoutMs / 1000} s; closed forcibly with ` +
-          `${outcome.openRequests} REST and ${outcome.owedAnswers} WebSocket requests unanswered (none of them acknowledged)`,
-        openRequests: outcome.openRequests,
-        owedAnswers: outcome.owedAnswers,
-      });
-    await new Promise<void>((resolve) => logger.flush(() => resolve()));
-    process.exit(outcome.clean ? 0 : 1);
-  };
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    // The first signal drains; another, from an operator who will not wait, ends the process as the default would.
-    if (stopping) {
-      process.removeAllListeners(signal);
-      process.kill(process.pid, signal);
-      return;
-    }
-    stopping = true;
-    void shutdown();
-  };
-  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
-}
-
-const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-/**
- * Records, for each router on PostgreSQL, where this server serves it, so that standbys redirect there: the
- * `--advertise-url`, else the listening address unless that is a wildcard no other node could reach.
- */
-async function advertise(config: ServeConfig, listeningUrl: string, hosted: ReadonlyArray<HostedRouterRuntime>): Promise<void> {
-  if (config.store.kind !== 'postgres') return;
-  const wildcard = config.host === '0.0.0.0' || config.host === '::';
-  const url = config.store.advertiseUrl ?? (wildcard ? undefined : listeningUrl);
-  if (url === undefined) return;
-  for (const { store } of hosted) if (store instanceof PostgresStore) await store.advertise(url);
-}
-
 /** The one router `backup --routers NAME` copies the database of. */
 function backedUpRouter(names: readonly string[]): string {
   if (names.length !== 1) throw new UsageError('backup copies one router at a time: give --routers one name');
@@ -356,62 +267,12 @@ function backedUpRouter(names: readonly string[]): string {
   return names[0]!;
 }
 
-/** The single un-prefixed router, as every server without `--routers` serves it. */
-function startSingleRouter(config: ServeConfig, hosted: HostedRouterRuntime): Promise<RunningServer> {
-  return startServer({
-    router: hosted.router,
-    port: config.port,
-    host: config.host,
-    accessKey: config.accessKey,
-    maxBodyBytes: config.maxBodyBytes,
-    rateLimiter: hosted.rateLimiter,
-    log: hosted.logFault,
-    observe: hosted.observe,
-    metrics: hosted.metrics,
-    onUpgrade: hosted.gateway.handleUpgrade,
-  });
-}
-
-/** Each declared router under its own prefix. */
-function startRouters(
-  config: ServeConfig,
-  hosted: ReadonlyArray<HostedRouterRuntime & { readonly name: string | undefined; readonly accessKey: string | undefined }>,
-): Promise<RunningServer> {
-  return startMultiRouterServer({
-    port: config.port,
-    host: config.host,
-    maxBodyBytes: config.maxBodyBytes,
-    routers: hosted.map((one) => ({
-      name: one.name!,
-      router: one.router,
-      accessKey: one.accessKey,
-      rateLimiter: one.rateLimiter,
-      observe: one.observe,
-      metrics: one.metrics,
-      log: one.logFault,
-      onUpgrade: one.gateway.handleUpgrade,
-    })),
-  });
-}
-
-/** The rest of the start-up line: where the state lives and who is let in. */
-function describeServing(config: ServeConfig): string {
-  if (config.routers === undefined) {
-    const access = config.accessKey === undefined ? '; no access key, so only loopback clients are accepted' : '; requests must be signed or carry a bearer token';
-    return `${describeStore(config.store)}${access}`;
-  }
-  const names = config.routers.map(({ name }) => name);
-  const where = config.store.kind === 'sqlite' ? `, each in ${resolve(config.store.dataDir, ROUTERS_DIR)}/<name>` : config.store.kind === 'postgres' ? ', each in a schema of its name' : '';
-  const keyless = config.routers.filter(({ accessKey }) => accessKey === undefined).map(({ name }) => name);
-  const access = keyless.length === 0 ? 'each with its own access key' : `without an access key, so loopback clients only: ${keyless.join(', ')}`;
-  return `${names.length} routers under /<name>/ (${names.join(', ')}); ${describeStore(config.store)}${where}; ${access}`;
-}
-
 const OPTIONS = {
   config: { type: 'string' },
   store: { type: 'string' },
   'database-url': { type: 'string' },
   standby: { type: 'boolean' },
+  cluster: { type: 'boolean' },
   'lease-ttl': { type: 'string' },
   'advertise-url': { type: 'string' },
   'data-dir': { type: 'string' },

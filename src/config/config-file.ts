@@ -26,6 +26,7 @@ export const ConfigFileSchema = z.strictObject({
   store: z.union([z.enum(['sqlite', 'memory', 'postgres']), z.string().regex(/^postgres(?:ql)?:\/\//, 'sqlite, memory, postgres or a postgres:// URL')]).optional(),
   databaseUrl: z.string().regex(/^postgres(?:ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
   standby: z.boolean().optional(),
+  cluster: z.boolean().optional(),
   leaseTtl: duration.optional(),
   advertiseUrl: z.string().regex(/^https?:\/\/[^/]+\/?$/, 'http(s)://host:port').optional(),
   /** Relative to the file's own directory, so a config file and its data can move together. */
@@ -70,6 +71,7 @@ const VARIABLES = {
   store: 'SWITCHBOARD_STORE',
   databaseUrl: 'SWITCHBOARD_DATABASE_URL',
   standby: 'SWITCHBOARD_STANDBY',
+  cluster: 'SWITCHBOARD_CLUSTER',
   leaseTtl: 'SWITCHBOARD_LEASE_TTL',
   advertiseUrl: 'SWITCHBOARD_ADVERTISE_URL',
   dataDir: 'SWITCHBOARD_DATA_DIR',

@@ -28,6 +28,11 @@ export interface HostedRouter {
   readonly log?: ((message: string) => void) | undefined;
   /** Its WebSocket gateway's upgrade hook; the gateway answers on `/<name>/ws`. */
   readonly onUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /**
+   * Whether it may be served at this moment (a cluster node's, while it surely holds the router's lease); when not,
+   * its requests go `elsewhere` as if it were not mounted. Default: always.
+   */
+  readonly serving?: (() => boolean) | undefined;
 }
 
 /** Options of {@link startMultiRouterServer}. */
@@ -40,6 +45,30 @@ export interface MultiRouterServerOptions {
   readonly maxBodyBytes?: number | undefined;
   /** Serves each router's console at `/<name>/console/`; default true. */
   readonly console?: boolean | undefined;
+  /**
+   * The routers of the deployment that another node may be serving instead (a cluster node's): requests and upgrades
+   * for one of them that is not mounted here go to it. Without it, only `routers` are served, all mounted at start.
+   */
+  readonly elsewhere?: ServedElsewhere | undefined;
+}
+
+/** Where a cluster node sends what it does not serve itself (`cluster/forwarding.ts`). */
+export interface ServedElsewhere {
+  /** Every router of the deployment, whether mounted here or not. */
+  readonly names: readonly string[];
+  handle(name: string, request: IncomingMessage, response: ServerResponse): Promise<void>;
+  upgrade(name: string, request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+}
+
+/** A server hosting several routers, some of which (on a cluster node) come and go while it runs. */
+export interface MultiRouterServer extends RunningServer {
+  /** Serves one more router from now on; its name must be one of `elsewhere.names`. */
+  mount(hosted: HostedRouter): void;
+  /**
+   * Stops serving a router (from now on its requests go `elsewhere`) and resolves once the REST requests it was
+   * already serving have been answered. Its gateway and router are the caller's to close.
+   */
+  unmount(name: string): Promise<void>;
 }
 
 /**
@@ -74,11 +103,13 @@ export function checkRoutersConfig(host: string, routers: ReadonlyArray<{ readon
  *
  * @throws ServerConfigError for a refused configuration ({@link checkRoutersConfig}), before anything listens
  */
-export async function startMultiRouterServer(options: MultiRouterServerOptions): Promise<RunningServer> {
+export async function startMultiRouterServer(options: MultiRouterServerOptions): Promise<MultiRouterServer> {
   const host = options.host ?? '127.0.0.1';
-  checkRoutersConfig(host, options.routers);
-  const mounts = new Map<string, { readonly hosted: HostedRouter; readonly handler: RequestHandler }>();
-  for (const hosted of options.routers) {
+  const { elsewhere } = options;
+  // A cluster node may start serving none; the routers it may mount were checked as declared (`serve`).
+  if (elsewhere === undefined) checkRoutersConfig(host, options.routers);
+  const mounts = new Map<string, Mount>();
+  const mount = (hosted: HostedRouter) => {
     const basePath = `/${hosted.name}`;
     const handler = createRestHandler({
       router: hosted.router,
@@ -92,40 +123,71 @@ export async function startMultiRouterServer(options: MultiRouterServerOptions):
       console: options.console === false ? undefined : createConsoleStatic({ accessKey: hosted.accessKey, basePath }),
       basePath,
     });
-    mounts.set(hosted.name, { hosted, handler });
-  }
-  const routers = options.routers.map((hosted) => hosted.router);
+    mounts.set(hosted.name, { hosted, handler, serving: new Set() });
+  };
+  for (const hosted of options.routers) mount(hosted);
+  const elsewhereNames = new Set(elsewhere?.names);
 
+  const mountedNow = (name: string) => {
+    const mounted = mounts.get(name);
+    return mounted?.hosted.serving?.() === false ? undefined : mounted;
+  };
   const handler: RequestHandler = async (request, response) => {
-    const mount = mounts.get(firstSegment(request.url ?? '/') ?? '');
-    if (mount) return mount.handler(request, response);
-    answerTopLevel(routers, request, response);
+    const name = firstSegment(request.url ?? '/') ?? '';
+    const mounted = mountedNow(name);
+    if (mounted) {
+      const answered = mounted.handler(request, response);
+      mounted.serving.add(answered);
+      return answered.finally(() => mounted.serving.delete(answered));
+    }
+    if (elsewhere && elsewhereNames.has(name)) return elsewhere.handle(name, request, response);
+    answerTopLevel([...mounts.keys()].flatMap((one) => mountedNow(one)?.hosted ?? []), elsewhere, request, response);
   };
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const mount = mounts.get(firstSegment(request.url ?? '/') ?? '');
-    if (mount) return mount.hosted.onUpgrade(request, socket, head);
+    const name = firstSegment(request.url ?? '/') ?? '';
+    const mounted = mountedNow(name);
+    if (mounted) return mounted.hosted.onUpgrade(request, socket, head);
+    if (elsewhere && elsewhereNames.has(name)) return void elsewhere.upgrade(name, request, socket, head);
     socket.on('error', () => socket.destroy());
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   };
-  return listen({ handler, onUpgrade, port: options.port ?? 8080, host });
+  const server = await listen({ handler, onUpgrade, port: options.port ?? 8080, host });
+  return Object.assign(server, {
+    mount,
+    async unmount(name: string) {
+      const mounted = mounts.get(name);
+      mounts.delete(name);
+      await Promise.allSettled(mounted?.serving ?? []);
+    },
+  });
+}
+
+/** A router served here: its REST handler, and the requests it is answering now (for `unmount` to wait for). */
+interface Mount {
+  readonly hosted: HostedRouter;
+  readonly handler: RequestHandler;
+  readonly serving: Set<Promise<void>>;
 }
 
 /**
  * The paths that belong to no router. `/readyz` is ready when every router is, and says how many are not, never
  * which: probes are unauthenticated, and router names are each tenant's business (`/<name>/readyz` tells one router's
- * own state). Anything else is `RouterNotFound`, without reading the body.
+ * own state). A cluster node's says which routers it serves (`owned`), and is ready when those are: a load balancer
+ * or an operator needs to know where each router is, and the names are no secret from whoever can probe, since an
+ * unknown name is answered `RouterNotFound`. Anything else is `RouterNotFound`, without reading the body.
  */
-function answerTopLevel(routers: readonly Router[], request: IncomingMessage, response: ServerResponse): void {
+function answerTopLevel(hosted: readonly HostedRouter[], elsewhere: ServedElsewhere | undefined, request: IncomingMessage, response: ServerResponse): void {
   const method = request.method ?? '';
   const pathname = (request.url ?? '/').split(/[?#]/, 1)[0] ?? '/';
   response.setHeader('x-ms-request-id', randomUUID());
   if (method === 'GET' || method === 'HEAD') {
     if (pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
     if (pathname === '/readyz') {
-      const unavailable = routers.filter((router) => router.engine.storeFailure !== undefined).length;
+      const unavailable = hosted.filter(({ router }) => router.storeFailure !== undefined).length;
+      const routers = elsewhere === undefined ? { routers: hosted.length } : { routers: elsewhere.names.length, owned: hosted.map(({ name }) => name) };
       return unavailable === 0
-        ? sendJson(response, 200, { status: 'ready', routers: routers.length })
-        : sendJson(response, 503, { status: 'unavailable', code: 'StoreUnavailable', routers: routers.length, unavailable });
+        ? sendJson(response, 200, { status: 'ready', ...routers })
+        : sendJson(response, 503, { status: 'unavailable', code: 'StoreUnavailable', ...routers, unavailable });
     }
   }
   if (answerOpenApi(pathname, method, response)) return;

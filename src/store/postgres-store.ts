@@ -268,6 +268,14 @@ export class PostgresStore implements Store {
     return translatedAsync(`cannot write to ${this.where}`, () => this.#lease.advertise(this.#readers, url));
   }
 
+  /**
+   * Whether this store surely still holds its lease: no failure, and renewed within the lease's ttl by this process's
+   * clock. A cluster node serves a router only while it does; commits are fenced either way.
+   */
+  get leaseHeld(): boolean {
+    return this.#failure === undefined && this.#lease.held;
+  }
+
   get failure(): StoreError | undefined {
     return this.#failure;
   }

@@ -3,6 +3,7 @@
  * pausing it past its lease (SIGSTOP) hands the database to the standby with everything acknowledged; a paused owner
  * that wakes up has its late commits refused.
  */
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresUnavailableReason, startPostgres } from '../support/postgres.ts';
 import { openRaw } from './support/raw-http.ts';
@@ -31,15 +32,15 @@ async function acknowledgedJobs(server: ServerProcess, count: number): Promise<s
  * Starts a standby on `url` and resolves once it says it is waiting, with its address and the promise of its taking
  * over (on the same address).
  */
-async function standingBy(url: string): Promise<{ standbyUrl: string; takenOver: Promise<ServerProcess> }> {
-  let waiting!: (standbyUrl: string) => void;
-  const announced = new Promise<string>((resolve) => (waiting = resolve));
-  const takenOver = startServerProcess(['--store', url, '--standby', ...LEASE], {}, (stdout) => {
+async function standingBy(url: string): Promise<{ standbyUrl: string; takenOver: Promise<ServerProcess>; child: ChildProcess }> {
+  let waiting!: (standing: { standbyUrl: string; child: ChildProcess }) => void;
+  const announced = new Promise<{ standbyUrl: string; child: ChildProcess }>((resolve) => (waiting = resolve));
+  const takenOver = startServerProcess(['--store', url, '--standby', ...LEASE], {}, (stdout, child) => {
     const standbyUrl = /standing by on (http:\/\/[^\s:]+:\d+)/.exec(stdout)?.[1];
-    if (standbyUrl) waiting(standbyUrl);
+    if (standbyUrl) waiting({ standbyUrl, child });
   });
-  const standbyUrl = await Promise.race([announced, takenOver.then(() => { throw new Error('took over without standing by'); })]);
-  return { standbyUrl, takenOver };
+  const standing = await Promise.race([announced, takenOver.then(() => { throw new Error('took over without standing by'); })]);
+  return { ...standing, takenOver };
 }
 
 async function expectJobs(server: ServerProcess, ids: readonly string[]): Promise<void> {
@@ -101,6 +102,24 @@ if (!cluster) {
       const successor = await takenOver;
       expect(successor.url).toBe(standbyUrl);
       await successor.stop();
+    });
+
+    it('has a standby that receives SIGTERM while it waits exit 0 at once, leaving the owner serving', async () => {
+      const url = await cluster.createDatabase();
+      const owner = await startServerProcess(['--store', url, ...LEASE]);
+      try {
+        const { takenOver, child } = await standingBy(url);
+        // It never listens as the real server, so it is signalled as the process it is.
+        void takenOver.catch(() => undefined);
+        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+        const started = performance.now();
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+        expect(performance.now() - started).toBeLessThan(3000);
+        expect((await fetch(new URL('/readyz', owner.url))).status).toBe(200);
+      } finally {
+        await owner.stop();
+      }
     });
 
     it('hands the database to the standby when the owner is killed, with every acknowledged change', async () => {

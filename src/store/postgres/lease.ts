@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { StoreError } from '../store-error.ts';
+import { quotedSchema } from './schema.ts';
 
 /**
  * Which Switchboard writes to a database: one owner at a time, through a lease row (`switchboard_lease`) whose
@@ -44,11 +45,23 @@ export class Lease {
   readonly token: number;
   readonly ttlMs: number;
   readonly owner: string;
+  /**
+   * Until when (`performance.now()`) this owner can be sure no other holds the lease: the ttl counted from the moment
+   * the last renewal was sent, which is before the database started counting its own. A paused process finds it
+   * past as soon as it wakes, before it could serve anything from memory.
+   */
+  #heldUntil: number;
 
-  private constructor(token: number, ttlMs: number, owner: string) {
+  private constructor(token: number, ttlMs: number, owner: string, sentAt: number) {
     this.token = token;
     this.ttlMs = ttlMs;
     this.owner = owner;
+    this.#heldUntil = sentAt + ttlMs;
+  }
+
+  /** Whether the lease is surely still this owner's now (see `#heldUntil`); fencing stays the guarantee. */
+  get held(): boolean {
+    return performance.now() < this.#heldUntil;
   }
 
   /**
@@ -63,12 +76,13 @@ export class Lease {
     for (;;) {
       const { rows } = await session.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked", [OWNER_LOCK]);
       if (rows[0]!.locked) {
+        const sentAt = performance.now();
         const taken = await session.query<{ token: string }>(
           `UPDATE switchboard_lease SET owner = $1, owner_url = '', backend_pid = pg_backend_pid(), token = token + 1,
              expires_at = clock_timestamp() + $2 * interval '1 millisecond' RETURNING token`,
           [owner, ttlMs],
         );
-        return new Lease(Number(taken.rows[0]!.token), ttlMs, owner);
+        return new Lease(Number(taken.rows[0]!.token), ttlMs, owner, sentAt);
       }
       const held = await readLease(session);
       if (held.expired) {
@@ -99,6 +113,7 @@ export class Lease {
    * @throws StoreError `StoreLeaseLost` when another Switchboard has taken the database over
    */
   async fence(client: pg.Client | pg.Pool, where: string): Promise<void> {
+    const sentAt = performance.now();
     const { rowCount } = await client.query(
       `UPDATE switchboard_lease SET expires_at = clock_timestamp() + $2 * interval '1 millisecond'
        WHERE token = $1 AND expires_at > clock_timestamp()`,
@@ -106,6 +121,7 @@ export class Lease {
     );
     if (rowCount === 0)
       throw new StoreError('StoreLeaseLost', `${where} was taken over by another Switchboard: this one (${this.owner}, lease ${this.token}) may write nothing more`);
+    this.#heldUntil = Math.max(this.#heldUntil, sentAt + this.ttlMs);
   }
 
   /** Says where this owner serves, for standbys to send clients there. */
@@ -117,6 +133,32 @@ export class Lease {
   async release(session: pg.Client): Promise<void> {
     await session.query("UPDATE switchboard_lease SET expires_at = '-infinity' WHERE token = $1", [this.token]);
   }
+}
+
+/** A schema's lease as another node sees it: who holds it, and whether it is free to take. */
+export interface LeaseState extends DatabaseOwner {
+  /** Nobody holds it: no owner session keeps the lock, or the owner let it expire (paused, cut off, gave it up). */
+  readonly free: boolean;
+}
+
+/**
+ * Reads the lease of `schema` without taking anything: a node of a cluster looks before it claims. A schema not
+ * created yet is free, with no owner.
+ */
+export async function observeLease(client: pg.Client | pg.Pool, schema: string): Promise<LeaseState> {
+  const { rows } = await client.query<{ owner: string; owner_url: string; free: boolean }>(
+    `SELECT owner, owner_url, expires_at <= clock_timestamp() OR NOT EXISTS (
+       SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1::integer::oid
+         AND objid = hashtext($2)::oid AND objsubid = 2) AS free
+     FROM ${quotedSchema(schema)}.switchboard_lease`,
+    [OWNER_LOCK, schema],
+  ).catch((error: unknown) => {
+    // 42P01: no such table yet, the schema was never served.
+    if ((error as { code?: string }).code === '42P01') return { rows: [] };
+    throw error;
+  });
+  const row = rows[0];
+  return row === undefined ? { owner: '', url: '', free: true } : { owner: row.owner, url: row.owner_url, free: row.free };
 }
 
 async function readLease(session: pg.Client): Promise<LeaseRow> {

@@ -61,7 +61,7 @@ export async function migrate(client: pg.Client, where: string, schema?: string)
 /** A schema name the store accepts: a router name (lower-case letters, digits, hyphens), so quoting it is enough. */
 const SCHEMA_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-function quotedSchema(schema: string): string {
+export function quotedSchema(schema: string): string {
   if (!SCHEMA_NAME.test(schema)) throw new Error(`not a schema name a router may have: ${JSON.stringify(schema)}`);
   return `"${schema}"`;
 }

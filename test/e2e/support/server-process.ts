@@ -47,12 +47,12 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
 /**
  * Starts the real server (`node --import tsx src/cli.ts serve --port 0 --host 127.0.0.1 …extraArgs`) and resolves
  * once it logs where it listens. Rejects with its output if it exits or stays silent first. `onStdout` sees what it
- * prints before then (a standby's waiting line), as it prints it.
+ * prints before then (a standby's waiting line), as it prints it, with the process (to signal one that never listens).
  */
 export function startServerProcess(
   extraArgs: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
-  onStdout?: (stdout: string) => void,
+  onStdout?: (stdout: string, child: ChildProcess) => void,
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--host', '127.0.0.1', ...extraArgs], {
     cwd: ROOT,
@@ -88,7 +88,7 @@ export function startServerProcess(
       reject(new Error(`server did not start within ${START_TIMEOUT_MS} ms\n${stdout}${stderr}`));
     }, START_TIMEOUT_MS);
     const onData = () => {
-      onStdout?.(stdout);
+      onStdout?.(stdout, child);
       const url = LISTENING.exec(stdout)?.[1];
       if (url === undefined) return;
       clearTimeout(timer);

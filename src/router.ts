@@ -1,7 +1,8 @@
 import type { Clock } from './engine/clock.ts';
 import { decodeDocument, type DecodedDocuments } from './engine/document-codec.ts';
 import { Engine, type JobRecord, type StoredResource, type WorkerRecord } from './engine/engine.ts';
-import type { ActorKind, ActorState, TransitionListener } from './engine/commit-pipeline.ts';
+import type { ActorKind, ActorState, CommitListener, TransitionListener } from './engine/commit-pipeline.ts';
+import { queueSummaries, workerLoads, type ConsoleWorkerLoad } from './console/console-data.ts';
 import type { EventFilter, EventListener, Unsubscribe } from './engine/event-log.ts';
 import { invalidRequestFrom } from './errors.ts';
 import * as jobs from './operations/jobs.ts';
@@ -21,10 +22,14 @@ import { expireSelectors, rearmSelectorExpiry } from './policy/selector-expiry.t
 import type { ClassificationPolicy } from './protocol/classification-policy.schemas.ts';
 import type { DistributionPolicy } from './protocol/distribution-policy.schemas.ts';
 import type { ExceptionPolicy } from './protocol/exception-policy.schemas.ts';
+import type { RouterJobStatus } from './protocol/job.schemas.ts';
 import type { RouterQueue } from './protocol/queue.schemas.ts';
+import type { RouterWorkerState } from './protocol/worker.schemas.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import type { DocumentKind, Store, StoredState } from './store/store.ts';
 import type { RuleEvaluator } from './rules/rule-evaluator.ts';
+import type { EventSubscriptionWritable } from './protocol/event-subscription.schemas.ts';
+import type { AttemptReport } from './webhooks/courier.ts';
 import { Webhooks, type WebhookOptions } from './webhooks/webhooks.ts';
 
 /** What an action (cancel, complete, close, decline, reclassify) answers: an empty object, as Azure does. */
@@ -187,6 +192,73 @@ export class Router {
       if (ids && !ids.has(transition.actor.id)) return;
       listener(transition);
     });
+  }
+
+  /** Throws `StoreUnavailable` once a commit failed, as every read does first: for faces' own reads (the console). */
+  assertServing(): void {
+    this.engine.assertServing();
+  }
+
+  /** Every batch the store committed or refused, with its duration and size (metrics, the commit-failure log). */
+  onCommit(listener: CommitListener): () => void {
+    return this.engine.onCommit(listener);
+  }
+
+  /** Every request made to a webhook endpoint, validation or delivery, with its outcome (metrics, the log). */
+  onWebhookAttempt(listener: (report: AttemptReport) => void): () => void {
+    return this.webhooks.onAttempt(listener);
+  }
+
+  /** Each event subscription's lag: events published past its cursor, and its provisioning state. */
+  webhookLag(): ReturnType<Webhooks['lag']> {
+    return this.webhooks.lag();
+  }
+
+  /** An event subscription's stored settings (its writable fields), or undefined when there is none. */
+  eventSubscriptionSettings(eventSubscriptionId: string): EventSubscriptionWritable | undefined {
+    return this.webhooks.version(eventSubscriptionId)?.resource.config;
+  }
+
+  /** Each queue's length and when its longest-waiting job was enqueued (epoch ms), for metrics scraped at any time. */
+  queueBacklogs(): Array<{ queueId: string; length: number; oldestEnqueuedAt: number | undefined }> {
+    return [...this.engine.supervisors].map(([queueId, supervisor]) => {
+      const { index } = supervisor.getSnapshot().context;
+      return { queueId, length: index.size, oldestEnqueuedAt: index.oldest()?.enqueuedAt };
+    });
+  }
+
+  /** How many jobs are in each status (statuses no job is in are absent). One pass over the jobs. */
+  countJobsByStatus(): Map<RouterJobStatus, number> {
+    const counts = new Map<RouterJobStatus, number>();
+    for (const record of this.engine.jobs.values()) counts.set(record.status, (counts.get(record.status) ?? 0) + 1);
+    return counts;
+  }
+
+  /** How many workers are in each state (states no worker is in are absent). */
+  countWorkersByState(): Map<RouterWorkerState, number> {
+    const counts = new Map<RouterWorkerState, number>();
+    for (const workerId of this.engine.workers.keys()) {
+      const state = this.engine.workerRecord(workerId)?.state;
+      if (state !== undefined) counts.set(state, (counts.get(state) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** Offers issued and not yet ended. */
+  get liveOffers(): number {
+    return this.engine.offers.size;
+  }
+
+  /** Every queue with its statistics, workers by state and live offers: the console's queue view. A read. */
+  queueSummaries(): ReturnType<typeof queueSummaries> {
+    this.engine.assertServing();
+    return queueSummaries(this.engine);
+  }
+
+  /** The named workers' load per channel (unknown ids left out): the console's worker view. A read. */
+  workerLoads(workerIds: readonly string[]): ConsoleWorkerLoad[] {
+    this.engine.assertServing();
+    return workerLoads(this.engine, workerIds);
   }
 
   /** Events in commit order; with `fromSequence`, retained history first. */

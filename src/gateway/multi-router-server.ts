@@ -85,7 +85,7 @@ export async function startMultiRouterServer(options: MultiRouterServerOptions):
       accessKey: hosted.accessKey,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       rateLimiter: hosted.rateLimiter,
-      now: () => hosted.router.engine.now(),
+      now: () => hosted.router.now(),
       log: hosted.log ?? ((message) => console.error(`router ${hosted.name}: ${message}`)),
       observe: hosted.observe,
       metrics: hosted.metrics,
@@ -122,7 +122,7 @@ function answerTopLevel(routers: readonly Router[], request: IncomingMessage, re
   if (method === 'GET' || method === 'HEAD') {
     if (pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
     if (pathname === '/readyz') {
-      const unavailable = routers.filter((router) => router.engine.storeFailure !== undefined).length;
+      const unavailable = routers.filter((router) => router.storeFailure !== undefined).length;
       return unavailable === 0
         ? sendJson(response, 200, { status: 'ready', routers: routers.length })
         : sendJson(response, 503, { status: 'unavailable', code: 'StoreUnavailable', routers: routers.length, unavailable });

@@ -1,4 +1,5 @@
-import { DeadLetterSchema, EventSubscriptionSchema } from '../protocol/event-subscription.schemas.ts';
+import { DeadLetterSchema, EventSubscriptionSchema, type EventSubscription } from '../protocol/event-subscription.schemas.ts';
+import type { UpsertResult } from './admin.ts';
 import type { PageRequest } from './paging.ts';
 import type { Preconditions } from './preconditions.ts';
 import { deleteOperation, listOperation, resourceOperations } from './table-define.ts';
@@ -16,7 +17,7 @@ export const webhookOperations = [
     version: ({ webhooks }, id) => webhooks.version(id),
     filters: {},
     run: {
-      upsert: ({ webhooks }, eventSubscriptionId: string, body: unknown, conditions?: Preconditions) =>
+      upsert: ({ webhooks }, eventSubscriptionId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<EventSubscription>> =>
         webhooks.upsert(eventSubscriptionId, body, conditions),
       get: ({ webhooks }, eventSubscriptionId) => webhooks.get(eventSubscriptionId),
       delete: ({ webhooks }, eventSubscriptionId) => webhooks.delete(eventSubscriptionId),

@@ -4,15 +4,6 @@ import type { ListJobsRequest } from '../../src/operations/jobs.ts';
 import type { ListWorkersRequest } from '../../src/operations/workers.ts';
 import type { Page, PageRequest } from '../../src/operations/paging.ts';
 import type { Preconditions } from '../../src/operations/preconditions.ts';
-import type {
-  AcceptJobOfferResult,
-  CancelJobOptions,
-  CloseJobOptions,
-  CompleteJobOptions,
-  DeclineJobOfferOptions,
-  UnassignJobOptions,
-  UnassignJobResult,
-} from '../../src/protocol/actions.schemas.ts';
 import type { ClassificationPolicy } from '../../src/protocol/classification-policy.schemas.ts';
 import type { DistributionPolicy } from '../../src/protocol/distribution-policy.schemas.ts';
 import type { DeadLetter, EventSubscription } from '../../src/protocol/event-subscription.schemas.ts';
@@ -20,7 +11,17 @@ import type { ExceptionPolicy } from '../../src/protocol/exception-policy.schema
 import type { RouterJob, RouterJobPositionDetails } from '../../src/protocol/job.schemas.ts';
 import type { RouterQueue, RouterQueueStatistics } from '../../src/protocol/queue.schemas.ts';
 import type { RouterWorker } from '../../src/protocol/worker.schemas.ts';
-import { Router, type EmptyResult } from '../../src/router.ts';
+import {
+  Router,
+  type AcceptJobOfferResult,
+  type CancelJobOptions,
+  type CloseJobOptions,
+  type CompleteJobOptions,
+  type DeclineJobOfferOptions,
+  type EmptyResult,
+  type UnassignJobOptions,
+  type UnassignJobResult,
+} from '../../src/index.ts';
 import type { UpsertResult } from '../../src/operations/admin.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import type { CommitBatch } from '../../src/store/store.ts';

@@ -57,7 +57,6 @@ function isRead(operation: Operation): boolean {
 
 // The operation methods are installed on the prototype from the operations table (see the static block below);
 // this interface gives them their types, derived from the same table.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface Router extends OperationMethods {}
 
 /**
@@ -67,7 +66,6 @@ export interface Router extends OperationMethods {}
  * a `RouterError` and changes nothing. REST and WebSocket are thin faces over the same table, through
  * {@link Router.invoke}.
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Router {
   /** @internal The engine behind the operations, for tests of internals only: the faces use the members below. */
   readonly engine: Engine;

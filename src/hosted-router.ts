@@ -73,20 +73,20 @@ export async function openHostedRouter(settings: HostedRouterSettings): Promise<
   const rateLimiter = new RateLimiter({
     capacity: settings.rateLimit,
     refillPerSecond: settings.rateLimit / 10,
-    now: () => router.engine.now(),
+    now: () => router.now(),
   });
   const metrics = createMetrics(router, settings.name === undefined ? {} : { router: settings.name });
-  router.engine.onCommit((report) => {
+  router.onCommit((report) => {
     if (report.failure) logger.error({ msg: 'commit failed', code: 'StoreUnavailable', error: report.failure.message });
   });
-  router.webhooks.onAttempt((report) => logWebhookAttempt(logger, report));
+  router.onWebhookAttempt((report) => logWebhookAttempt(logger, report));
   const logFault = (detail: string) => logger.error({ msg: 'internal error', code: 'InternalError', detail });
   const gateway = createWsGateway({
     router,
     path: settings.wsPath,
     accessKey: settings.accessKey,
     rateLimiter,
-    now: () => router.engine.now(),
+    now: () => router.now(),
     ...settings.ws,
     logError: (message, error) => logFault(`${message}: ${error instanceof Error ? error.stack : String(error)}`),
     observe: { opened: (connection) => logWsConnect(logger, connection), closed: (connection) => logWsDisconnect(logger, connection) },

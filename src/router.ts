@@ -1,46 +1,35 @@
 import type { Clock } from './engine/clock.ts';
 import { decodeDocument, type DecodedDocuments } from './engine/document-codec.ts';
 import { Engine, type JobRecord, type StoredResource, type WorkerRecord } from './engine/engine.ts';
-import type { ActorKind, ActorState, TransitionListener } from './engine/commit-pipeline.ts';
+import type { ActorKind, ActorState, CommitListener, TransitionListener } from './engine/commit-pipeline.ts';
+import { queueSummaries, workerLoads, type ConsoleWorkerLoad } from './console/console-data.ts';
 import type { EventFilter, EventListener, Unsubscribe } from './engine/event-log.ts';
-import {
-  classificationPolicies,
-  deleteAdmin,
-  distributionPolicies,
-  exceptionPolicies,
-  getAdmin,
-  listAdmin,
-  queues,
-  upsertAdmin,
-  type UpsertResult,
-} from './operations/admin.ts';
+import { invalidRequestFrom } from './errors.ts';
 import * as jobs from './operations/jobs.ts';
-import { classifyJob, reclassifyJob } from './policy/classification.ts';
+import {
+  callRun,
+  routedOperations,
+  type Invocation,
+  type InvocationContext,
+  type Operation,
+  type OperationMethods,
+  type OperationServices,
+} from './operations/table.ts';
+import { classifyJob } from './policy/classification.ts';
 import { watchQueue, watchQueues } from './policy/exceptions.ts';
 import { rearmSelectorExpiry } from './policy/selector-expiry.ts';
 import { deadlineHandlers } from './operations/deadlines.ts';
-import type { Page, PageRequest } from './operations/paging.ts';
-import type { Preconditions } from './operations/preconditions.ts';
-import * as workers from './operations/workers.ts';
-import type {
-  CancelJobOptions,
-  CloseJobOptions,
-  CompleteJobOptions,
-  AcceptJobOfferResult,
-  DeclineJobOfferOptions,
-  UnassignJobOptions,
-  UnassignJobResult,
-} from './protocol/actions.schemas.ts';
 import type { ClassificationPolicy } from './protocol/classification-policy.schemas.ts';
 import type { DistributionPolicy } from './protocol/distribution-policy.schemas.ts';
 import type { ExceptionPolicy } from './protocol/exception-policy.schemas.ts';
-import type { RouterJob, RouterJobPositionDetails } from './protocol/job.schemas.ts';
-import type { RouterQueue, RouterQueueStatistics } from './protocol/queue.schemas.ts';
-import type { RouterWorker } from './protocol/worker.schemas.ts';
+import type { RouterJobStatus } from './protocol/job.schemas.ts';
+import type { RouterQueue } from './protocol/queue.schemas.ts';
+import type { RouterWorkerState } from './protocol/worker.schemas.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import type { DocumentKind, Store, StoredState } from './store/store.ts';
 import type { RuleEvaluator } from './rules/rule-evaluator.ts';
-import type { DeadLetter, EventSubscription } from './protocol/event-subscription.schemas.ts';
+import type { EventSubscriptionWritable } from './protocol/event-subscription.schemas.ts';
+import type { AttemptReport } from './webhooks/courier.ts';
 import { Webhooks, type WebhookOptions } from './webhooks/webhooks.ts';
 
 /** What an action (cancel, complete, close, decline, reclassify) answers: an empty object, as Azure does. */
@@ -61,20 +50,55 @@ export interface RouterOptions {
   readonly webhooks?: WebhookOptions | undefined;
 }
 
+/** Reads (gets and lists) refuse once a commit failed; commands are refused by the engine itself. */
+function isRead(operation: Operation): boolean {
+  return operation.kind === 'get' || operation.kind === 'list';
+}
+
+// The operation methods are installed on the prototype from the operations table (see the static block below);
+// this interface gives them their types, derived from the same table.
+export interface Router extends OperationMethods {}
+
 /**
- * The in-process API of Switchboard: every operation of the Azure Job Router, under Azure's name. Each command
- * resolves once its changes are committed to the store; a refused command rejects with a `RouterError` and changes
- * nothing. REST and WebSocket are thin faces over these methods.
+ * The in-process API of Switchboard: every operation of the Azure Job Router, under Azure's name, with the
+ * parameters of its table entry's `run` (`upsertJob(jobId, body, conditions?)`, `completeJob(jobId, assignmentId,
+ * options?)`, …). Each command resolves once its changes are committed to the store; a refused command rejects with
+ * a `RouterError` and changes nothing. REST and WebSocket are thin faces over the same table, through
+ * {@link Router.invoke}.
  */
 export class Router {
-  /** @internal The engine behind the operations, for the faces and for tests. */
+  /** @internal The engine behind the operations, for tests of internals only: the faces use the members below. */
   readonly engine: Engine;
-  /** @internal The event subscriptions and their deliveries. */
+  /** @internal The event subscriptions and their deliveries, for tests of internals only. */
   readonly webhooks: Webhooks;
+  /** What the table's operations run on. */
+  readonly #services: OperationServices;
 
   private constructor(engine: Engine, webhooks: Webhooks) {
     this.engine = engine;
     this.webhooks = webhooks;
+    this.#services = { engine, webhooks };
+  }
+
+  /**
+   * One method per routed table entry, calling its `run` with this router's services and the caller's parameters
+   * unchanged. A refusal rejects the returned promise rather than throwing at the call; reads refuse once a commit
+   * failed (memory may then show changes that were never stored).
+   */
+  static {
+    for (const entry of routedOperations) {
+      const read = isRead(entry);
+      const method = function (this: Router, ...params: unknown[]): Promise<unknown> {
+        try {
+          if (read) this.engine.assertServing();
+          return Promise.resolve(callRun(entry.run, this.#services, params));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      };
+      Object.defineProperty(method, 'name', { value: entry.name });
+      Object.defineProperty(Router.prototype, entry.name, { value: method, writable: true, configurable: true });
+    }
   }
 
   /** Opens a router on a store, restoring whatever the store holds and re-arming every deadline. */
@@ -95,10 +119,18 @@ export class Router {
     return router;
   }
 
-  /** Reads refuse too once a commit failed: memory may then show changes that were never stored. */
-  #read<T>(read: () => T): T {
-    this.engine.assertServing();
-    return read();
+  /**
+   * Runs a table operation for a face: validates the raw arguments against the entry's schema, then runs it as its
+   * Router method would (reads refuse once a commit failed). The one way REST and WebSocket run an operation, so
+   * every face validates identically.
+   *
+   * @throws RouterError `InvalidRequest` naming the offending argument, or whatever the operation refuses with
+   */
+  async invoke(operation: Operation, rawArgs: unknown, context: InvocationContext): Promise<Invocation<unknown>> {
+    const parsed = operation.args.safeParse(rawArgs);
+    if (!parsed.success) throw invalidRequestFrom(parsed.error);
+    if (isRead(operation)) this.engine.assertServing();
+    return operation.invoke(this.#services, parsed.data, context);
   }
 
   /** Stops the router: webhook deliveries, deadlines and actors first, then what is still being committed is written, then the store closes. */
@@ -157,140 +189,73 @@ export class Router {
     });
   }
 
+  /** Throws `StoreUnavailable` once a commit failed, as every read does first: for faces' own reads (the console). */
+  assertServing(): void {
+    this.engine.assertServing();
+  }
+
+  /** Every batch the store committed or refused, with its duration and size (metrics, the commit-failure log). */
+  onCommit(listener: CommitListener): () => void {
+    return this.engine.onCommit(listener);
+  }
+
+  /** Every request made to a webhook endpoint, validation or delivery, with its outcome (metrics, the log). */
+  onWebhookAttempt(listener: (report: AttemptReport) => void): () => void {
+    return this.webhooks.onAttempt(listener);
+  }
+
+  /** Each event subscription's lag: events published past its cursor, and its provisioning state. */
+  webhookLag(): ReturnType<Webhooks['lag']> {
+    return this.webhooks.lag();
+  }
+
+  /** An event subscription's stored settings (its writable fields), or undefined when there is none. */
+  eventSubscriptionSettings(eventSubscriptionId: string): EventSubscriptionWritable | undefined {
+    return this.webhooks.version(eventSubscriptionId)?.resource.config;
+  }
+
+  /** Each queue's length and when its longest-waiting job was enqueued (epoch ms), for metrics scraped at any time. */
+  queueBacklogs(): Array<{ queueId: string; length: number; oldestEnqueuedAt: number | undefined }> {
+    return [...this.engine.dispatch.orders()].map(([queueId, order]) => ({ queueId, length: order.size, oldestEnqueuedAt: order.oldest()?.enqueuedAt }));
+  }
+
+  /** How many jobs are in each status (statuses no job is in are absent). One pass over the jobs. */
+  countJobsByStatus(): Map<RouterJobStatus, number> {
+    const counts = new Map<RouterJobStatus, number>();
+    for (const record of this.engine.actors.jobs.values()) counts.set(record.status, (counts.get(record.status) ?? 0) + 1);
+    return counts;
+  }
+
+  /** How many workers are in each state (states no worker is in are absent). */
+  countWorkersByState(): Map<RouterWorkerState, number> {
+    const counts = new Map<RouterWorkerState, number>();
+    for (const workerId of this.engine.actors.workers.keys()) {
+      const state = this.engine.actors.workerRecord(workerId)?.state;
+      if (state !== undefined) counts.set(state, (counts.get(state) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** Offers issued and not yet ended. */
+  get liveOffers(): number {
+    return this.engine.offers.size;
+  }
+
+  /** Every queue with its statistics, workers by state and live offers: the console's queue view. A read. */
+  queueSummaries(): ReturnType<typeof queueSummaries> {
+    this.engine.assertServing();
+    return queueSummaries(this.engine);
+  }
+
+  /** The named workers' load per channel (unknown ids left out): the console's worker view. A read. */
+  workerLoads(workerIds: readonly string[]): ConsoleWorkerLoad[] {
+    this.engine.assertServing();
+    return workerLoads(this.engine, workerIds);
+  }
+
   /** Events in commit order; with `fromSequence`, retained history first. */
   subscribe(filter: EventFilter, listener: EventListener, fromSequence?: number): Promise<Unsubscribe> {
     return this.engine.log.subscribe(filter, listener, fromSequence);
-  }
-
-  // Distribution policies
-  upsertDistributionPolicy(distributionPolicyId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<DistributionPolicy>> {
-    return upsertAdmin(this.engine, distributionPolicies, distributionPolicyId, body, conditions);
-  }
-  async getDistributionPolicy(distributionPolicyId: string): Promise<DistributionPolicy> {
-    return this.#read(() => getAdmin(this.engine, distributionPolicies, distributionPolicyId));
-  }
-  deleteDistributionPolicy(distributionPolicyId: string): Promise<void> {
-    return deleteAdmin(this.engine, distributionPolicies, distributionPolicyId);
-  }
-  async listDistributionPolicies(request: PageRequest = {}): Promise<Page<DistributionPolicy>> {
-    return this.#read(() => listAdmin(this.engine, distributionPolicies, request));
-  }
-
-  // Queues
-  upsertQueue(queueId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<RouterQueue>> {
-    return upsertAdmin(this.engine, queues, queueId, body, conditions);
-  }
-  async getQueue(queueId: string): Promise<RouterQueue> {
-    return this.#read(() => getAdmin(this.engine, queues, queueId));
-  }
-  deleteQueue(queueId: string): Promise<void> {
-    return deleteAdmin(this.engine, queues, queueId);
-  }
-  async listQueues(request: PageRequest = {}): Promise<Page<RouterQueue>> {
-    return this.#read(() => listAdmin(this.engine, queues, request));
-  }
-  async getQueueStatistics(queueId: string): Promise<RouterQueueStatistics> {
-    return this.#read(() => jobs.getQueueStatistics(this.engine, queueId));
-  }
-
-  // Classification policies
-  upsertClassificationPolicy(classificationPolicyId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<ClassificationPolicy>> {
-    return upsertAdmin(this.engine, classificationPolicies, classificationPolicyId, body, conditions);
-  }
-  async getClassificationPolicy(classificationPolicyId: string): Promise<ClassificationPolicy> {
-    return this.#read(() => getAdmin(this.engine, classificationPolicies, classificationPolicyId));
-  }
-  deleteClassificationPolicy(classificationPolicyId: string): Promise<void> {
-    return deleteAdmin(this.engine, classificationPolicies, classificationPolicyId);
-  }
-  async listClassificationPolicies(request: PageRequest = {}): Promise<Page<ClassificationPolicy>> {
-    return this.#read(() => listAdmin(this.engine, classificationPolicies, request));
-  }
-
-  // Exception policies
-  upsertExceptionPolicy(exceptionPolicyId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<ExceptionPolicy>> {
-    return upsertAdmin(this.engine, exceptionPolicies, exceptionPolicyId, body, conditions);
-  }
-  async getExceptionPolicy(exceptionPolicyId: string): Promise<ExceptionPolicy> {
-    return this.#read(() => getAdmin(this.engine, exceptionPolicies, exceptionPolicyId));
-  }
-  deleteExceptionPolicy(exceptionPolicyId: string): Promise<void> {
-    return deleteAdmin(this.engine, exceptionPolicies, exceptionPolicyId);
-  }
-  async listExceptionPolicies(request: PageRequest = {}): Promise<Page<ExceptionPolicy>> {
-    return this.#read(() => listAdmin(this.engine, exceptionPolicies, request));
-  }
-
-  // Jobs
-  async upsertJob(jobId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<RouterJob>> {
-    return jobs.upsertJob(this.engine, jobId, body, conditions);
-  }
-  async getJob(jobId: string): Promise<RouterJob> {
-    return this.#read(() => jobs.getJob(this.engine, jobId));
-  }
-  async deleteJob(jobId: string): Promise<void> {
-    return jobs.deleteJob(this.engine, jobId);
-  }
-  async listJobs(request: jobs.ListJobsRequest = {}): Promise<Page<RouterJob>> {
-    return this.#read(() => jobs.listJobs(this.engine, request));
-  }
-  async cancelJob(jobId: string, options?: CancelJobOptions): Promise<EmptyResult> {
-    return jobs.cancelJob(this.engine, jobId, options);
-  }
-  async completeJob(jobId: string, assignmentId: string, options?: CompleteJobOptions): Promise<EmptyResult> {
-    return jobs.completeJob(this.engine, jobId, assignmentId, options);
-  }
-  async closeJob(jobId: string, assignmentId: string, options?: CloseJobOptions): Promise<EmptyResult> {
-    return jobs.closeJob(this.engine, jobId, assignmentId, options);
-  }
-  async unassignJob(jobId: string, assignmentId: string, options?: UnassignJobOptions): Promise<UnassignJobResult> {
-    return jobs.unassignJob(this.engine, jobId, assignmentId, options);
-  }
-  reclassifyJob(jobId: string): Promise<EmptyResult> {
-    return reclassifyJob(this.engine, jobId);
-  }
-  async getInQueuePosition(jobId: string): Promise<RouterJobPositionDetails> {
-    return this.#read(() => jobs.getInQueuePosition(this.engine, jobId));
-  }
-
-  // Workers
-  async upsertWorker(workerId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<RouterWorker>> {
-    return workers.upsertWorker(this.engine, workerId, body, conditions);
-  }
-  async getWorker(workerId: string): Promise<RouterWorker> {
-    return this.#read(() => workers.getWorker(this.engine, workerId));
-  }
-  async deleteWorker(workerId: string): Promise<void> {
-    return workers.deleteWorker(this.engine, workerId);
-  }
-  async listWorkers(request: workers.ListWorkersRequest = {}): Promise<Page<RouterWorker>> {
-    return this.#read(() => workers.listWorkers(this.engine, request));
-  }
-  async acceptJobOffer(workerId: string, offerId: string): Promise<AcceptJobOfferResult> {
-    return workers.acceptJobOffer(this.engine, workerId, offerId);
-  }
-  async declineJobOffer(workerId: string, offerId: string, options?: DeclineJobOfferOptions): Promise<EmptyResult> {
-    return workers.declineJobOffer(this.engine, workerId, offerId, options);
-  }
-
-  // Event subscriptions (webhooks; a Switchboard extension)
-  upsertEventSubscription(eventSubscriptionId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<EventSubscription>> {
-    return this.webhooks.upsert(eventSubscriptionId, body, conditions);
-  }
-  async getEventSubscription(eventSubscriptionId: string): Promise<EventSubscription> {
-    return this.#read(() => this.webhooks.get(eventSubscriptionId));
-  }
-  deleteEventSubscription(eventSubscriptionId: string): Promise<void> {
-    return this.webhooks.delete(eventSubscriptionId);
-  }
-  async listEventSubscriptions(request: PageRequest = {}): Promise<Page<EventSubscription>> {
-    return this.#read(() => this.webhooks.list(request));
-  }
-  async listEventSubscriptionDeadLetters(eventSubscriptionId: string, request: PageRequest = {}): Promise<Page<DeadLetter>> {
-    return this.#read(() => this.webhooks.listDeadLetters(eventSubscriptionId, request));
-  }
-  deleteEventSubscriptionDeadLetter(eventSubscriptionId: string, deadLetterId: string): Promise<void> {
-    return this.webhooks.deleteDeadLetter(eventSubscriptionId, deadLetterId);
   }
 }
 

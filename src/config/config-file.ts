@@ -149,7 +149,7 @@ export function environmentOver(config: ConfigFile, env: NodeJS.ProcessEnv): Nod
  */
 export async function applyDeclaredSubscriptions(router: Router, declared: ConfigFile['eventSubscriptions']): Promise<void> {
   for (const [id, settings] of Object.entries(declared ?? {})) {
-    const stored = router.webhooks.version(id)?.resource.config;
+    const stored = router.eventSubscriptionSettings(id);
     if (stored && JSON.stringify(stored) === JSON.stringify(EventSubscriptionWritableSchema.parse(settings))) continue;
     // Fields the file leaves out go back to their defaults, as the file is the whole of the subscription.
     const reset = Object.fromEntries(Object.keys(eventSubscriptionFields).map((key) => [key, null]));

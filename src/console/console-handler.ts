@@ -5,7 +5,7 @@ import { isLoopbackAddress } from '../gateway/http/client-identity.ts';
 import { sendError, sendJson } from '../gateway/http/responses.ts';
 import type { Router } from '../router.ts';
 import { loadConsoleAssets, type ConsoleAsset } from './console-assets.ts';
-import { MAX_WORKER_LOADS, queueSummaries, workerLoads } from './console-data.ts';
+import { MAX_WORKER_LOADS } from './console-data.ts';
 import { exportMachines } from './machine-definitions.ts';
 
 /** Where the console is served. */
@@ -119,13 +119,13 @@ export function answerConsoleData(router: Router, url: URL, method: string, prin
   if (pathname !== '/machines' && !pathname.startsWith(`${CONSOLE_PATH}api/`)) return false;
   if (method !== 'GET' && method !== 'HEAD') throw new RouterError('RouteNotFound', `no operation ${method.slice(0, 16)} ${pathname.slice(0, 256)}`);
   if (principal.kind !== 'admin') throw new RouterError('Forbidden', 'the console and machine definitions are for admin credentials only');
-  router.engine.assertServing();
+  router.assertServing();
   if (pathname === '/machines') sendJson(response, 200, { value: exportMachines() }, { 'cache-control': 'no-cache' });
-  else if (pathname === `${CONSOLE_PATH}api/queues`) sendJson(response, 200, queueSummaries(router.engine), { 'cache-control': 'no-store' });
+  else if (pathname === `${CONSOLE_PATH}api/queues`) sendJson(response, 200, router.queueSummaries(), { 'cache-control': 'no-store' });
   else if (pathname === `${CONSOLE_PATH}api/workers`) {
     const ids = url.searchParams.getAll('id');
     if (ids.length > MAX_WORKER_LOADS) throw new RouterError('InvalidRequest', `at most ${MAX_WORKER_LOADS} worker ids at once`, 'id');
-    sendJson(response, 200, { value: workerLoads(router.engine, ids) }, { 'cache-control': 'no-store' });
+    sendJson(response, 200, { value: router.workerLoads(ids) }, { 'cache-control': 'no-store' });
   } else throw new RouterError('RouteNotFound', `the console has no data at ${pathname.slice(0, 256)}`);
   return true;
 }

@@ -116,7 +116,7 @@ export async function startMultiRouterServer(options: MultiRouterServerOptions):
       accessKey: hosted.accessKey,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       rateLimiter: hosted.rateLimiter,
-      now: () => hosted.router.engine.now(),
+      now: () => hosted.router.now(),
       log: hosted.log ?? ((message) => console.error(`router ${hosted.name}: ${message}`)),
       observe: hosted.observe,
       metrics: hosted.metrics,

@@ -86,7 +86,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { accessKey } = options;
   checkServerConfig(host, accessKey);
 
-  const now = () => options.router.engine.now();
+  const now = () => options.router.now();
   const handler = createRestHandler({
     router: options.router,
     accessKey,

@@ -43,7 +43,6 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
   // routers can be told apart once collected together.
   registry.setDefaultLabels(labels);
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
-  const engine = router.engine;
 
   new Gauge({
     name: 'switchboard_queue_length',
@@ -52,7 +51,7 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     registers: [registry],
     collect() {
       this.reset();
-      for (const [queueId, order] of engine.dispatch.orders()) this.set({ queue: queueId }, order.size);
+      for (const { queueId, length } of router.queueBacklogs()) this.set({ queue: queueId }, length);
     },
   });
   new Gauge({
@@ -62,11 +61,9 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     registers: [registry],
     collect() {
       this.reset();
-      const now = engine.now();
-      for (const [queueId, order] of engine.dispatch.orders()) {
-        const oldest = order.oldest();
-        this.set({ queue: queueId }, oldest ? (now - oldest.enqueuedAt) / 1000 : 0);
-      }
+      const now = router.now();
+      for (const { queueId, oldestEnqueuedAt } of router.queueBacklogs())
+        this.set({ queue: queueId }, oldestEnqueuedAt === undefined ? 0 : (now - oldestEnqueuedAt) / 1000);
     },
   });
   new Gauge({
@@ -75,9 +72,8 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     labelNames: ['status'],
     registers: [registry],
     collect() {
-      const counts = new Map<string, number>(RouterJobStatusSchema.options.map((status) => [status, 0]));
-      for (const record of engine.actors.jobs.values()) counts.set(record.status, (counts.get(record.status) ?? 0) + 1);
-      for (const [status, count] of counts) this.set({ status }, count);
+      const counts = router.countJobsByStatus();
+      for (const status of RouterJobStatusSchema.options) this.set({ status }, counts.get(status) ?? 0);
     },
   });
   new Gauge({
@@ -86,12 +82,8 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     labelNames: ['state'],
     registers: [registry],
     collect() {
-      const counts = new Map<string, number>(RouterWorkerStateSchema.options.map((state) => [state, 0]));
-      for (const workerId of engine.actors.workers.keys()) {
-        const state = engine.actors.workerRecord(workerId)?.state;
-        if (state !== undefined) counts.set(state, (counts.get(state) ?? 0) + 1);
-      }
-      for (const [state, count] of counts) this.set({ state }, count);
+      const counts = router.countWorkersByState();
+      for (const state of RouterWorkerStateSchema.options) this.set({ state }, counts.get(state) ?? 0);
     },
   });
   new Gauge({
@@ -99,7 +91,7 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     help: 'Offers issued and not yet ended.',
     registers: [registry],
     collect() {
-      this.set(engine.offers.size);
+      this.set(router.liveOffers);
     },
   });
 
@@ -131,7 +123,7 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     registers: [registry],
   });
   const commitFailures = new Counter({ name: 'switchboard_commit_failures_total', help: 'Batches the store refused.', registers: [registry] });
-  const stopCommits = engine.onCommit((report) => {
+  const stopCommits = router.onCommit((report) => {
     if (report.failure) return commitFailures.inc();
     commits.observe(report.durationMs / 1000);
     batchSizes.observe(report.documents);
@@ -162,7 +154,7 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30],
     registers: [registry],
   });
-  const stopWebhooks = router.webhooks.onAttempt(({ eventSubscriptionId, kind, attempt, durationMs }) =>
+  const stopWebhooks = router.onWebhookAttempt(({ eventSubscriptionId, kind, attempt, durationMs }) =>
     webhookRequests.observe({ subscription: eventSubscriptionId, kind, outcome: attempt.outcome }, durationMs / 1000),
   );
   new Gauge({
@@ -172,7 +164,7 @@ export function createMetrics(router: Router, labels: Readonly<Record<string, st
     registers: [registry],
     collect() {
       this.reset();
-      for (const { eventSubscriptionId, events, provisioningState } of router.webhooks.lag())
+      for (const { eventSubscriptionId, events, provisioningState } of router.webhookLag())
         this.set({ subscription: eventSubscriptionId, state: provisioningState }, events);
     },
   });

@@ -16,7 +16,7 @@ import type { OrderedIdMap } from '../engine/ordered-ids.ts';
 import { everything, paginate, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
 
-type AdminKind = 'distributionPolicy' | 'queue' | 'classificationPolicy' | 'exceptionPolicy';
+export type AdminKind = 'distributionPolicy' | 'queue' | 'classificationPolicy' | 'exceptionPolicy';
 
 interface AdminResources {
   distributionPolicy: DistributionPolicy;
@@ -26,7 +26,7 @@ interface AdminResources {
 }
 
 /** What differs between the four administration resources; the operations themselves are shared. */
-interface AdminSpec<K extends AdminKind> {
+export interface AdminSpec<K extends AdminKind> {
   readonly kind: K;
   readonly label: string;
   readonly idField: string;

@@ -3,7 +3,32 @@ import { RouterQueueStatisticsSchema, RouterQueueSchema } from '../protocol/queu
 import { ClassificationPolicySchema } from '../protocol/classification-policy.schemas.ts';
 import { DistributionPolicySchema } from '../protocol/distribution-policy.schemas.ts';
 import { ExceptionPolicySchema } from '../protocol/exception-policy.schemas.ts';
-import { actionOperation, resourceOperations } from './table-define.ts';
+import {
+  classificationPolicies,
+  deleteAdmin,
+  distributionPolicies,
+  exceptionPolicies,
+  getAdmin,
+  listAdmin,
+  queues,
+  upsertAdmin,
+  type AdminKind,
+  type AdminSpec,
+} from './admin.ts';
+import { getQueueStatistics } from './jobs.ts';
+import type { PageRequest } from './paging.ts';
+import type { Preconditions } from './preconditions.ts';
+import { actionOperation, resourceOperations, type OperationServices } from './table-define.ts';
+
+/** The four operation functions of an administration resource, bound to its spec. */
+function adminRuns<K extends AdminKind>(spec: AdminSpec<K>) {
+  return {
+    upsert: ({ engine }: OperationServices, id: string, body: unknown, conditions?: Preconditions) => upsertAdmin(engine, spec, id, body, conditions),
+    get: ({ engine }: OperationServices, id: string) => getAdmin(engine, spec, id),
+    delete: ({ engine }: OperationServices, id: string) => deleteAdmin(engine, spec, id),
+    list: ({ engine }: OperationServices, request: PageRequest = {}) => listAdmin(engine, spec, request),
+  };
+}
 
 /** The administration operations (spec §2): the three policies and queues, plus queue statistics. */
 export const adminOperations = [
@@ -15,6 +40,7 @@ export const adminOperations = [
     resource: DistributionPolicySchema,
     version: ({ engine }, id) => engine.catalogue.distributionPolicies.get(id),
     filters: {},
+    run: adminRuns(distributionPolicies),
     summaries: {
       upsert: 'Creates or updates a distribution policy by merge patch.',
       get: 'Reads a distribution policy.',
@@ -31,6 +57,7 @@ export const adminOperations = [
     resource: RouterQueueSchema,
     version: ({ engine }, id) => engine.catalogue.queues.get(id),
     filters: {},
+    run: adminRuns(queues),
     summaries: {
       upsert: 'Creates or updates a queue by merge patch.',
       get: 'Reads a queue.',
@@ -45,7 +72,7 @@ export const adminOperations = [
     summary: "A queue's length and wait-time estimates.",
     options: z.object({}),
     result: RouterQueueStatisticsSchema,
-    run: (router, args) => router.getQueueStatistics(args.queueId),
+    run: ({ engine }, queueId) => getQueueStatistics(engine, queueId),
   }),
 
   ...resourceOperations({
@@ -56,6 +83,7 @@ export const adminOperations = [
     resource: ClassificationPolicySchema,
     version: ({ engine }, id) => engine.catalogue.classificationPolicies.get(id),
     filters: {},
+    run: adminRuns(classificationPolicies),
     summaries: {
       upsert: 'Creates or updates a classification policy by merge patch.',
       get: 'Reads a classification policy.',
@@ -72,6 +100,7 @@ export const adminOperations = [
     resource: ExceptionPolicySchema,
     version: ({ engine }, id) => engine.catalogue.exceptionPolicies.get(id),
     filters: {},
+    run: adminRuns(exceptionPolicies),
     summaries: {
       upsert: 'Creates or updates an exception policy by merge patch.',
       get: 'Reads an exception policy.',

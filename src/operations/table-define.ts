@@ -1,16 +1,20 @@
 import { z } from 'zod';
 import type { OperationAccess } from '../auth/authorize.ts';
-import type { Versioned } from '../engine/engine.ts';
+import type { Engine, Versioned } from '../engine/engine.ts';
 import { EmptyResultSchema } from '../protocol/actions.schemas.ts';
 import { ResourceIdSchema } from '../protocol/common.schemas.ts';
-import type { Router } from '../router.ts';
+import type { Webhooks } from '../webhooks/webhooks.ts';
+import type { UpsertResult } from './admin.ts';
 import { MAX_PAGE_SIZE, type Page } from './paging.ts';
 import type { Preconditions } from './preconditions.ts';
 
 /**
  * The building blocks of the operations table: the shape of one entry, one helper per kind of operation and one for
- * a resource's upsert/get/delete/list, so an entry states only what is particular to it (name, path, schemas, which
- * Router method to call).
+ * a resource's upsert/get/delete/list, so an entry states only what is particular to it: name, path, schemas and
+ * `run`, the operation function it calls. `run`'s parameters after the services are the positional parameters of the
+ * Router method of the same name (`src/router.ts` installs one per entry); a face's flat arguments reach them as the
+ * path parameters in template order, then the rest (an upsert's body and preconditions, a list's request, an
+ * action's options).
  */
 
 /** What an operation does to its resource; the faces derive status codes and headers from it. */
@@ -45,7 +49,7 @@ export interface Invocation<R> {
  * One operation of the table.
  *
  * `args` is one flat object: path parameters, the query parameters of lists, and the body fields. Faces validate
- * with `args` (see `invokeOperation`) and then call `invoke` with the parsed value.
+ * with `args` (see `Router.invoke`) and then call `invoke` with the parsed value.
  */
 export interface Operation<N extends string = string, A extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   /** Azure's operation name; also the WebSocket `op`. */
@@ -62,7 +66,17 @@ export interface Operation<N extends string = string, A extends z.ZodType = z.Zo
   readonly access: OperationAccess;
   readonly args: A;
   readonly result: R;
-  invoke(router: Router, args: z.output<A>, context: InvocationContext): Promise<Invocation<z.output<R>>>;
+  /** Runs the operation on validated arguments; faces call it through `Router.invoke`, which validates first. */
+  invoke(services: OperationServices, args: z.output<A>, context: InvocationContext): Promise<Invocation<z.output<R>>>;
+}
+
+/**
+ * What an operation works with: one router's engine and event subscriptions. `Router` holds them and hands them
+ * to the table; nothing else does.
+ */
+export interface OperationServices {
+  readonly engine: Engine;
+  readonly webhooks: Webhooks;
 }
 
 const ifMatchField = { ifMatch: z.string().max(4096).optional(), ifUnmodifiedSince: z.string().max(64).optional() };
@@ -112,9 +126,38 @@ function idArg(args: Readonly<Record<string, unknown>>, name: string): string {
 }
 
 /** Looks up the stored version of a resource by id. */
-export type VersionLookup = (router: Router, id: string) => Versioned | undefined;
+export type VersionLookup = (services: OperationServices, id: string) => Versioned | undefined;
 
 type ResourceSchema = z.ZodType<{ etag: string }>;
+
+/** The path parameters of a template, in order: one `string` per `{parameter}`. */
+export type PathArgs<T extends string> = T extends `${string}{${string}}${infer Rest}` ? [string, ...PathArgs<Rest>] : [];
+
+/** A read answers at once or later; the Router's method answers with a promise either way. */
+type Answer<T> = T | Promise<T>;
+
+/** What a row's `run` is, for any row: the services, then its positional parameters. */
+export type AnyRun = (services: OperationServices, ...params: never) => unknown;
+
+/**
+ * Calls a row's `run` with its positional parameters. The helper that built the row checked `run`'s type against
+ * its path, options and result; here, generic over every row, that type is no longer known.
+ */
+export function callRun<T>(run: AnyRun, services: OperationServices, params: readonly unknown[]): Answer<T> {
+  return (run as (services: OperationServices, ...params: readonly unknown[]) => Answer<T>)(services, ...params);
+}
+
+/** Reads the path parameters of `path` out of validated arguments, in template order: `run`'s first parameters. */
+function pathArgs(path: string, args: Readonly<Record<string, unknown>>): string[] {
+  return paramNames(path).map((name) => idArg(args, name));
+}
+
+/** The arguments that are not path parameters (nor `also`): an action's options, a list's request. */
+function restArgs(path: string, args: Readonly<Record<string, unknown>>, also: readonly string[] = []): Record<string, unknown> {
+  const rest: Record<string, unknown> = { ...args };
+  for (const key of [...paramNames(path), ...also]) delete rest[key];
+  return rest;
+}
 
 interface ResourceSpec<N extends string, T extends string, R extends ResourceSchema> {
   readonly name: N;
@@ -129,19 +172,20 @@ interface ResourceSpec<N extends string, T extends string, R extends ResourceSch
   readonly access?: OperationAccess | undefined;
 }
 
-/** Create-or-update by merge patch. The patch is passed through to the Router, which validates it. */
-function upsertOperation<const N extends string, const T extends string, R extends ResourceSchema>(
-  spec: ResourceSpec<N, T, R> & {
-    readonly upsert: (
-      router: Router,
-      id: string,
-      patch: Record<string, unknown>,
-      conditions: Preconditions,
-    ) => Promise<{ readonly resource: z.output<R>; readonly created: boolean }>;
-  },
+/** The `run` of an upsert: `(id, body, conditions)`, answering the resource and whether it was created. */
+type UpsertRun<R extends ResourceSchema> = (
+  services: OperationServices,
+  id: string,
+  body: Record<string, unknown>,
+  conditions: Preconditions,
+) => Promise<UpsertResult<z.output<R>>>;
+
+/** Create-or-update by merge patch. The patch is passed through to the operation, which validates it. */
+function upsertOperation<const N extends string, const T extends string, R extends ResourceSchema, F extends UpsertRun<R>>(
+  spec: ResourceSpec<N, T, R> & { readonly run: F },
 ) {
   const idParam = idParamOf(spec.path);
-  return operation({
+  const entry = routedOperation({
     name: spec.name,
     kind: 'upsert',
     method: 'PATCH',
@@ -151,27 +195,31 @@ function upsertOperation<const N extends string, const T extends string, R exten
     access: spec.access ?? 'admin',
     args: z.looseObject({ ...pathShape(spec.path), ...ifMatchField }),
     result: spec.resource,
-    async invoke(router, args, context) {
-      const patch: Record<string, unknown> = { ...args };
-      for (const key of [idParam, 'ifMatch', 'ifUnmodifiedSince']) delete patch[key];
+    run: spec.run,
+    async invoke(services, args, context): Promise<Invocation<z.output<R>>> {
+      const patch = restArgs(spec.path, args, ['ifMatch', 'ifUnmodifiedSince']);
       const conditions = context.preconditions ?? {
         ifMatch: stringArg(args, 'ifMatch'),
         ifUnmodifiedSince: stringArg(args, 'ifUnmodifiedSince'),
       };
       const id = idArg(args, idParam);
-      const startedAt = router.now();
-      const { resource, created } = await spec.upsert(router, id, patch, conditions);
-      return { result: resource, created, ...versionOf(spec.version(router, id), resource.etag, startedAt) };
+      const startedAt = services.engine.now();
+      const { resource, created } = await entry.run(services, id, patch, conditions);
+      return { result: resource, created, ...versionOf(spec.version(services, id), resource.etag, startedAt) };
     },
   });
+  return entry;
 }
 
 /** Reads one resource, with its version. */
-function getOperation<const N extends string, const T extends string, R extends ResourceSchema>(
-  spec: ResourceSpec<N, T, R> & { readonly get: (router: Router, id: string) => Promise<z.output<R>> },
-) {
+function getOperation<
+  const N extends string,
+  const T extends string,
+  R extends ResourceSchema,
+  F extends (services: OperationServices, id: string) => Answer<z.output<R>>,
+>(spec: ResourceSpec<N, T, R> & { readonly run: F }) {
   const idParam = idParamOf(spec.path);
-  return operation({
+  const entry = routedOperation({
     name: spec.name,
     kind: 'get',
     method: 'GET',
@@ -181,30 +229,42 @@ function getOperation<const N extends string, const T extends string, R extends 
     access: spec.access ?? 'admin',
     args: z.object(pathShape(spec.path)),
     result: spec.resource,
-    async invoke(router, args) {
+    run: spec.run,
+    async invoke(services, args): Promise<Invocation<z.output<R>>> {
       const id = idArg(args, idParam);
-      const startedAt = router.now();
-      const resource = await spec.get(router, id);
-      return { result: resource, ...versionOf(spec.version(router, id), resource.etag, startedAt) };
+      const startedAt = services.engine.now();
+      const resource = await entry.run(services, id);
+      return { result: resource, ...versionOf(spec.version(services, id), resource.etag, startedAt) };
     },
   });
+  return entry;
 }
 
 /**
- * Deletes one resource; the result is `{}` (REST answers 204 with no body). A resource nested under another gets
- * every path parameter, its own id last.
+ * Deletes one resource; the result is `{}` (REST answers 204 with no body). A resource nested under another is
+ * named by every path parameter, its own id last.
  */
-export function deleteOperation<const N extends string, const T extends string>(spec: {
+export function deleteOperation<
+  const N extends string,
+  const T extends string,
+  F extends (services: OperationServices, ...params: PathArgs<T>) => Promise<void>,
+>(spec: DeleteSpec<N, T, F>) {
+  return deleteEntry(spec);
+}
+
+interface DeleteSpec<N extends string, T extends string, F extends AnyRun> {
   readonly name: N;
   readonly path: T;
   readonly summary: string;
   readonly extension?: boolean | undefined;
   /** Default `admin`. */
   readonly access?: OperationAccess | undefined;
-  readonly delete: (router: Router, id: string, params: Record<PathParams<T>, string>) => Promise<void>;
-}) {
-  const idParam = idParamOf(spec.path);
-  return operation({
+  readonly run: F;
+}
+
+/** A delete entry, for {@link deleteOperation} and {@link resourceOperations}, which check `run` against the path. */
+function deleteEntry<const N extends string, const T extends string, F extends AnyRun>(spec: DeleteSpec<N, T, F>) {
+  const entry = routedOperation({
     name: spec.name,
     kind: 'delete',
     method: 'DELETE',
@@ -214,11 +274,13 @@ export function deleteOperation<const N extends string, const T extends string>(
     access: spec.access ?? 'admin',
     args: z.object(pathShape(spec.path)),
     result: EmptyResultSchema,
-    async invoke(router, args) {
-      await spec.delete(router, idArg(args, idParam), args as Record<PathParams<T>, string>);
+    run: spec.run,
+    async invoke(services, args): Promise<Invocation<z.output<typeof EmptyResultSchema>>> {
+      await callRun<void>(entry.run, services, pathArgs(spec.path, args));
       return { result: {} };
     },
   });
+  return entry;
 }
 
 /** A page size: a number, or its decimal spelling as a query string carries it. */
@@ -237,25 +299,43 @@ export function listResultOf<T extends z.ZodType>(item: T) {
   return z.object({ value: z.array(item), nextPageToken: z.string().optional() });
 }
 
-/** What a list with query parameters `F` asks of the Router: those parameters and the paging arguments, parsed. */
-type ListRequest<F extends z.ZodRawShape> = z.output<z.ZodObject<F & typeof pagingShape>>;
+/** What a list with query parameters `Q` is asked: those parameters and the paging arguments, parsed. */
+type ListRequest<Q extends z.ZodRawShape> = z.output<z.ZodObject<Q & typeof pagingShape>>;
 
-/**
- * One page of a list, filtered by the query parameters in `filters`. A list nested under a resource
- * (`/routing/…/{id}/items`) gets that resource's id among its arguments.
- */
-export function listOperation<const N extends string, const T extends string, F extends z.ZodRawShape, I extends z.ZodType>(spec: {
+/** The `run` of a list: its path parameters (a list nested under a resource has that resource's id), then the request. */
+type ListRun<T extends string, Q extends z.ZodRawShape, I extends z.ZodType> = (
+  services: OperationServices,
+  ...params: [...PathArgs<T>, request: ListRequest<Q>]
+) => Answer<Page<z.output<I>>>;
+
+/** One page of a list, filtered by the query parameters in `filters`. */
+export function listOperation<
+  const N extends string,
+  const T extends string,
+  Q extends z.ZodRawShape,
+  I extends z.ZodType,
+  F extends ListRun<T, Q, I>,
+>(spec: ListSpec<N, T, Q, I, F>) {
+  return listEntry(spec);
+}
+
+interface ListSpec<N extends string, T extends string, Q extends z.ZodRawShape, I extends z.ZodType, F extends AnyRun> {
   readonly name: N;
   readonly path: T;
   readonly summary: string;
   readonly extension?: boolean | undefined;
   /** Default `admin`. */
   readonly access?: OperationAccess | undefined;
-  readonly filters: F;
+  readonly filters: Q;
   readonly item: I;
-  readonly list: (router: Router, request: ListRequest<F> & Record<PathParams<T>, string>) => Promise<Page<z.output<I>>>;
-}) {
-  return operation({
+  readonly run: F;
+}
+
+/** A list entry, for {@link listOperation} and {@link resourceOperations}, which check `run` against the path. */
+function listEntry<const N extends string, const T extends string, Q extends z.ZodRawShape, I extends z.ZodType, F extends AnyRun>(
+  spec: ListSpec<N, T, Q, I, F>,
+) {
+  const entry = routedOperation({
     name: spec.name,
     kind: 'list',
     method: 'GET',
@@ -265,43 +345,16 @@ export function listOperation<const N extends string, const T extends string, F 
     access: spec.access ?? 'admin',
     args: z.object({ ...pathShape(spec.path), ...spec.filters, ...pagingShape }),
     result: listResultOf(spec.item),
-    async invoke(router, args) {
-      return { result: await spec.list(router, args as ListRequest<F> & Record<PathParams<T>, string>) };
+    run: spec.run,
+    async invoke(services, args): Promise<Invocation<Page<z.output<I>>>> {
+      const params = [...pathArgs(spec.path, args), restArgs(spec.path, args)];
+      return { result: await callRun<Page<z.output<I>>>(entry.run, services, params) };
     },
   });
+  return entry;
 }
 
-/** The types of the Router's methods for a resource of type `T` whose list takes query parameters `F`. */
-interface ResourceMethodTypes<T, F extends z.ZodRawShape> {
-  readonly upsert: (
-    id: string,
-    patch: Record<string, unknown>,
-    conditions: Preconditions,
-  ) => Promise<{ readonly resource: T; readonly created: boolean }>;
-  readonly get: (id: string) => Promise<T>;
-  readonly delete: (id: string) => Promise<void>;
-  readonly list: (request: ListRequest<F>) => Promise<Page<T>>;
-}
-
-/**
- * The Router's methods for a resource, named as Azure names its operations: for `Queue` / `Queues`, `upsertQueue`,
- * `getQueue`, `deleteQueue` and `listQueues`.
- */
-type ResourceMethods<S extends string, P extends string, T, F extends z.ZodRawShape> = Record<
-  `upsert${S}`,
-  ResourceMethodTypes<T, F>['upsert']
-> &
-  Record<`get${S}`, ResourceMethodTypes<T, F>['get']> &
-  Record<`delete${S}`, ResourceMethodTypes<T, F>['delete']> &
-  Record<`list${P}`, ResourceMethodTypes<T, F>['list']>;
-
-/**
- * Nothing to add when the Router has the methods `M`; otherwise a property no spec can supply, so that a name
- * without its Router method (or with one of another type) fails to compile at the table entry.
- */
-type RouterHas<M> = Router extends M ? unknown : { readonly routerLacksTheseMethods: M };
-
-interface ResourceOperationsSpec<S extends string, P extends string, C extends string, I extends string, R, F> {
+interface ResourceOperationsSpec<S extends string, P extends string, C extends string, I extends string, R, Q, RU, RG, RD, RL> {
   /** The resource in operation names: `upsert${singular}`, `get${singular}`, `delete${singular}`. */
   readonly singular: S;
   /** The resource in the list's name: `list${plural}`. */
@@ -312,7 +365,9 @@ interface ResourceOperationsSpec<S extends string, P extends string, C extends s
   readonly resource: R;
   readonly version: VersionLookup;
   /** The list's query parameters besides paging. */
-  readonly filters: F;
+  readonly filters: Q;
+  /** The operation functions behind the four entries; their parameters are the Router methods' parameters. */
+  readonly run: { readonly upsert: RU; readonly get: RG; readonly delete: RD; readonly list: RL };
   /** One line each for the reference docs. */
   readonly summaries: { readonly upsert: string; readonly get: string; readonly delete: string; readonly list: string };
   /** True for a resource Azure does not have. */
@@ -322,8 +377,9 @@ interface ResourceOperationsSpec<S extends string, P extends string, C extends s
 }
 
 /**
- * A resource's upsert, get, delete and list, in that order, each calling the Router method of its own name. The
- * names and paths are template literal types, so the table keeps every operation's literal name and parameters.
+ * A resource's upsert, get, delete and list, in that order, named as Azure names them (for `Queue` / `Queues`,
+ * `upsertQueue`, `getQueue`, `deleteQueue`, `listQueues`). The names and paths are template literal types, so the
+ * table keeps every operation's literal name and parameters.
  */
 export function resourceOperations<
   const S extends string,
@@ -331,53 +387,19 @@ export function resourceOperations<
   const C extends string,
   const I extends string,
   R extends ResourceSchema,
-  F extends z.ZodRawShape,
->(spec: ResourceOperationsSpec<S, P, C, I, R, F> & RouterHas<ResourceMethods<S, P, z.output<R>, F>>) {
-  type Methods = ResourceMethodTypes<z.output<R>, F>;
-  // Where S and P are known, `RouterHas` has checked that the Router has these methods; this generic body cannot, and
-  // reaches each through its own record (an intersection indexed by a generic key would lose the method's type).
-  const methods = (router: Router) => router as unknown as ResourceMethods<S, P, z.output<R>, F>;
-  const { singular, plural, collection, idParam, resource, version, filters, summaries, extension, access = {} } = spec;
+  Q extends z.ZodRawShape,
+  RU extends UpsertRun<R>,
+  RG extends (services: OperationServices, id: string) => Answer<z.output<R>>,
+  RD extends (services: OperationServices, id: string) => Promise<void>,
+  RL extends (services: OperationServices, request: ListRequest<Q>) => Answer<Page<z.output<R>>>,
+>(spec: ResourceOperationsSpec<S, P, C, I, R, Q, RU, RG, RD, RL>) {
+  const { singular, plural, collection, idParam, resource, version, filters, run, summaries, extension, access = {} } = spec;
   const path = `/routing/${collection}/{${idParam}}` as const;
   return [
-    upsertOperation({
-      name: `upsert${singular}`,
-      path,
-      resource,
-      summary: summaries.upsert,
-      version,
-      extension,
-      access: access.upsert,
-      upsert: (router, id, patch, conditions) => {
-        const upsert: Record<`upsert${S}`, Methods['upsert']> = methods(router);
-        return upsert[`upsert${singular}`](id, patch, conditions);
-      },
-    }),
-    getOperation({
-      name: `get${singular}`,
-      path,
-      resource,
-      summary: summaries.get,
-      version,
-      extension,
-      access: access.get,
-      get: (router, id) => {
-        const get: Record<`get${S}`, Methods['get']> = methods(router);
-        return get[`get${singular}`](id);
-      },
-    }),
-    deleteOperation({
-      name: `delete${singular}`,
-      path,
-      summary: summaries.delete,
-      extension,
-      access: access.delete,
-      delete: (router, id) => {
-        const remove: Record<`delete${S}`, Methods['delete']> = methods(router);
-        return remove[`delete${singular}`](id);
-      },
-    }),
-    listOperation({
+    upsertOperation({ name: `upsert${singular}`, path, resource, summary: summaries.upsert, version, extension, access: access.upsert, run: run.upsert }),
+    getOperation({ name: `get${singular}`, path, resource, summary: summaries.get, version, extension, access: access.get, run: run.get }),
+    deleteEntry({ name: `delete${singular}`, path, summary: summaries.delete, extension, access: access.delete, run: run.delete }),
+    listEntry({
       name: `list${plural}`,
       path: `/routing/${collection}`,
       summary: summaries.list,
@@ -385,24 +407,18 @@ export function resourceOperations<
       access: access.list,
       filters,
       item: resource,
-      list: (router, request) => {
-        const list: Record<`list${P}`, Methods['list']> = methods(router);
-        return list[`list${plural}`](request);
-      },
+      run: run.list,
     }),
   ] as const;
 }
 
-/**
- * A command or query on a resource that is not create/read/delete: `POST …:verb` with the options as body, or a
- * `GET` of something derived (position, statistics). The path parameters come from the template.
- */
-export function actionOperation<
-  const N extends string,
-  const T extends string,
-  O extends z.ZodRawShape,
-  R extends z.ZodType,
->(spec: {
+/** The `run` of an action: its path parameters in template order, then its options. */
+type ActionRun<T extends string, O extends z.ZodRawShape, R extends z.ZodType> = (
+  services: OperationServices,
+  ...params: [...PathArgs<T>, options: z.output<z.ZodObject<O>>]
+) => Answer<z.output<R>>;
+
+interface ActionSpec<N extends string, T extends string, O extends z.ZodRawShape, R extends z.ZodType> {
   readonly name: N;
   readonly method: 'POST' | 'GET';
   readonly path: T;
@@ -412,11 +428,13 @@ export function actionOperation<
   readonly access?: OperationAccess;
   readonly options: z.ZodObject<O>;
   readonly result: R;
-  readonly run: (router: Router, args: z.output<z.ZodObject<Record<PathParams<T>, typeof ResourceIdSchema> & O>>, context: InvocationContext) => Promise<z.output<R>>;
-}) {
-  return operation({
+}
+
+/** The table fields of an action: `POST …:verb` with the options as body, or a `GET` of something derived. */
+function actionFields<const N extends string, const T extends string, O extends z.ZodRawShape, R extends z.ZodType>(spec: ActionSpec<N, T, O, R>) {
+  return {
     name: spec.name,
-    kind: spec.method === 'GET' ? 'get' : 'action',
+    kind: spec.method === 'GET' ? ('get' as const) : ('action' as const),
     method: spec.method,
     path: spec.path,
     summary: spec.summary,
@@ -424,13 +442,61 @@ export function actionOperation<
     access: spec.access ?? 'admin',
     args: z.object({ ...pathShape(spec.path), ...spec.options.shape }),
     result: spec.result,
-    async invoke(router, args, context) {
-      return { result: await spec.run(router, args, context) };
+  };
+}
+
+/**
+ * A command or query on a resource that is not create/read/delete (cancel, accept, position, statistics).
+ * `run` takes the path parameters in template order, then the options; an action that takes no options may stop
+ * after the path parameters.
+ */
+export function actionOperation<
+  const N extends string,
+  const T extends string,
+  O extends z.ZodRawShape,
+  R extends z.ZodType,
+  F extends ActionRun<T, O, R>,
+>(spec: ActionSpec<N, T, O, R> & { readonly run: F }) {
+  const entry = routedOperation({
+    ...actionFields(spec),
+    run: spec.run,
+    async invoke(services, args): Promise<Invocation<z.output<R>>> {
+      const params = [...pathArgs(spec.path, args), restArgs(spec.path, args)];
+      return { result: await callRun<z.output<R>>(entry.run, services, params) };
+    },
+  });
+  return entry;
+}
+
+/**
+ * An action only the network faces offer, because it needs what only they know (the access key that signs worker
+ * tokens): it has no `run`, so the Router has no method for it.
+ */
+export function faceOnlyAction<const N extends string, const T extends string, O extends z.ZodRawShape, R extends z.ZodType>(
+  spec: ActionSpec<N, T, O, R> & {
+    readonly answer: (
+      services: OperationServices,
+      args: z.output<z.ZodObject<Record<PathParams<T>, typeof ResourceIdSchema> & O>>,
+      context: InvocationContext,
+    ) => Promise<z.output<R>>;
+  },
+) {
+  return operation({
+    ...actionFields(spec),
+    async invoke(services, args, context) {
+      return { result: await spec.answer(services, args, context) };
     },
   });
 }
 
 /** Identity with inference: fixes an entry's generic parameters from its literal. */
 function operation<const N extends string, A extends z.ZodType, R extends z.ZodType>(spec: Operation<N, A, R>): Operation<N, A, R> {
+  return spec;
+}
+
+/** The same for an entry the Router has a method for, keeping its `run`'s own type. */
+function routedOperation<const N extends string, A extends z.ZodType, R extends z.ZodType, F extends AnyRun>(
+  spec: Operation<N, A, R> & { readonly run: F },
+): Operation<N, A, R> & { readonly run: F } {
   return spec;
 }

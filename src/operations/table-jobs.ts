@@ -8,7 +8,11 @@ import {
   UnassignJobOptionsSchema,
   UnassignJobResultSchema,
 } from '../protocol/actions.schemas.ts';
+import type { CancelJobOptions, CloseJobOptions, CompleteJobOptions, UnassignJobOptions } from '../protocol/actions.schemas.ts';
 import { ListJobsFiltersSchema, RouterJobPositionDetailsSchema, RouterJobSchema } from '../protocol/job.schemas.ts';
+import { reclassifyJob } from '../policy/classification.ts';
+import * as jobs from './jobs.ts';
+import type { Preconditions } from './preconditions.ts';
 import { actionOperation, resourceOperations } from './table-define.ts';
 
 const JOB_PATH = '/routing/jobs/{jobId}';
@@ -24,6 +28,12 @@ export const jobOperations = [
     resource: RouterJobSchema,
     version: ({ engine }, id) => engine.actors.jobs.get(id),
     filters: ListJobsFiltersSchema.shape,
+    run: {
+      upsert: ({ engine }, jobId: string, body: unknown, conditions?: Preconditions) => jobs.upsertJob(engine, jobId, body, conditions),
+      get: ({ engine }, jobId) => jobs.getJob(engine, jobId),
+      delete: ({ engine }, jobId) => jobs.deleteJob(engine, jobId),
+      list: ({ engine }, request: jobs.ListJobsRequest = {}) => jobs.listJobs(engine, request),
+    },
     summaries: {
       upsert: 'Creates a job (which then classifies, queues and is offered) or updates one by merge patch.',
       get: 'Reads a job.',
@@ -38,7 +48,7 @@ export const jobOperations = [
     summary: 'Runs classification again on a job that is not assigned.',
     options: ReclassifyJobOptionsSchema,
     result: EmptyResultSchema,
-    run: (router, args) => router.reclassifyJob(args.jobId),
+    run: ({ engine }, jobId) => reclassifyJob(engine, jobId),
   }),
   actionOperation({
     name: 'cancelJob',
@@ -47,7 +57,7 @@ export const jobOperations = [
     summary: 'Cancels a job that is not yet completed, revoking its offers or ending its assignment.',
     options: CancelJobOptionsSchema,
     result: EmptyResultSchema,
-    run: (router, { jobId, ...options }) => router.cancelJob(jobId, options),
+    run: ({ engine }, jobId, options?: CancelJobOptions) => jobs.cancelJob(engine, jobId, options),
   }),
   actionOperation({
     name: 'completeJob',
@@ -56,7 +66,7 @@ export const jobOperations = [
     summary: 'Completes an assigned job; the worker keeps its capacity until the job is closed.',
     options: CompleteJobOptionsSchema,
     result: EmptyResultSchema,
-    run: (router, { jobId, assignmentId, ...options }) => router.completeJob(jobId, assignmentId, options),
+    run: ({ engine }, jobId, assignmentId, options?: CompleteJobOptions) => jobs.completeJob(engine, jobId, assignmentId, options),
   }),
   actionOperation({
     name: 'closeJob',
@@ -65,7 +75,7 @@ export const jobOperations = [
     summary: "Closes a job now or at `closeAt`, releasing the worker's capacity.",
     options: CloseJobOptionsSchema,
     result: EmptyResultSchema,
-    run: (router, { jobId, assignmentId, ...options }) => router.closeJob(jobId, assignmentId, options),
+    run: ({ engine }, jobId, assignmentId, options?: CloseJobOptions) => jobs.closeJob(engine, jobId, assignmentId, options),
   }),
   actionOperation({
     name: 'unassignJob',
@@ -74,7 +84,7 @@ export const jobOperations = [
     summary: 'Takes an assigned job back from its worker and queues it again (at most 3 times).',
     options: UnassignJobOptionsSchema,
     result: UnassignJobResultSchema,
-    run: (router, { jobId, assignmentId, ...options }) => router.unassignJob(jobId, assignmentId, options),
+    run: ({ engine }, jobId, assignmentId, options?: UnassignJobOptions) => jobs.unassignJob(engine, jobId, assignmentId, options),
   }),
   actionOperation({
     name: 'getInQueuePosition',
@@ -83,6 +93,6 @@ export const jobOperations = [
     summary: "A queued job's 1-based position, its queue's length and the estimated wait.",
     options: z.object({}),
     result: RouterJobPositionDetailsSchema,
-    run: (router, args) => router.getInQueuePosition(args.jobId),
+    run: ({ engine }, jobId) => jobs.getInQueuePosition(engine, jobId),
   }),
 ] as const;

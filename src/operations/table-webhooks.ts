@@ -1,4 +1,7 @@
-import { DeadLetterSchema, EventSubscriptionSchema } from '../protocol/event-subscription.schemas.ts';
+import { DeadLetterSchema, EventSubscriptionSchema, type EventSubscription } from '../protocol/event-subscription.schemas.ts';
+import type { UpsertResult } from './admin.ts';
+import type { PageRequest } from './paging.ts';
+import type { Preconditions } from './preconditions.ts';
 import { deleteOperation, listOperation, resourceOperations } from './table-define.ts';
 
 const SUBSCRIPTION_PATH = '/routing/eventSubscriptions/{eventSubscriptionId}';
@@ -13,6 +16,13 @@ export const webhookOperations = [
     resource: EventSubscriptionSchema,
     version: ({ webhooks }, id) => webhooks.version(id),
     filters: {},
+    run: {
+      upsert: ({ webhooks }, eventSubscriptionId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<EventSubscription>> =>
+        webhooks.upsert(eventSubscriptionId, body, conditions),
+      get: ({ webhooks }, eventSubscriptionId) => webhooks.get(eventSubscriptionId),
+      delete: ({ webhooks }, eventSubscriptionId) => webhooks.delete(eventSubscriptionId),
+      list: ({ webhooks }, request: PageRequest = {}) => webhooks.list(request),
+    },
     extension: true,
     summaries: {
       upsert: 'Switchboard extension: creates or updates a webhook subscription to the event feed by merge patch.',
@@ -28,13 +38,13 @@ export const webhookOperations = [
     extension: true,
     filters: {},
     item: DeadLetterSchema,
-    list: (router, { eventSubscriptionId, ...request }) => router.listEventSubscriptionDeadLetters(eventSubscriptionId, request),
+    run: ({ webhooks }, eventSubscriptionId, request: PageRequest = {}) => webhooks.listDeadLetters(eventSubscriptionId, request),
   }),
   deleteOperation({
     name: 'deleteEventSubscriptionDeadLetter',
     path: `${SUBSCRIPTION_PATH}/deadLetters/{deadLetterId}`,
     summary: 'Switchboard extension: removes a dead letter once it has been dealt with.',
     extension: true,
-    delete: (router, deadLetterId, { eventSubscriptionId }) => router.deleteEventSubscriptionDeadLetter(eventSubscriptionId, deadLetterId),
+    run: ({ webhooks }, eventSubscriptionId, deadLetterId) => webhooks.deleteDeadLetter(eventSubscriptionId, deadLetterId),
   }),
 ] as const;

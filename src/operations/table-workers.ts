@@ -6,8 +6,11 @@ import {
   DeclineJobOfferOptionsSchema,
   EmptyResultSchema,
 } from '../protocol/actions.schemas.ts';
+import type { DeclineJobOfferOptions } from '../protocol/actions.schemas.ts';
 import { ListWorkersFiltersSchema, RouterWorkerSchema } from '../protocol/worker.schemas.ts';
-import { actionOperation, resourceOperations } from './table-define.ts';
+import type { Preconditions } from './preconditions.ts';
+import { actionOperation, faceOnlyAction, resourceOperations } from './table-define.ts';
+import * as workers from './workers.ts';
 
 const WORKER_PATH = '/routing/workers/{workerId}';
 const OFFER_PATH = '/routing/workers/{workerId}/offers/{offerId}';
@@ -33,6 +36,12 @@ export const workerOperations = [
     resource: RouterWorkerSchema,
     version: ({ engine }, id) => engine.catalogue.workerVersions.get(id),
     filters: ListWorkersFiltersSchema.shape,
+    run: {
+      upsert: ({ engine }, workerId: string, body: unknown, conditions?: Preconditions) => workers.upsertWorker(engine, workerId, body, conditions),
+      get: ({ engine }, workerId) => workers.getWorker(engine, workerId),
+      delete: ({ engine }, workerId) => workers.deleteWorker(engine, workerId),
+      list: ({ engine }, request: workers.ListWorkersRequest = {}) => workers.listWorkers(engine, request),
+    },
     // A worker reads itself, and registers or deregisters itself (authorize limits which fields it may set).
     access: { upsert: 'ownWorker', get: 'ownWorker' },
     summaries: {
@@ -50,7 +59,7 @@ export const workerOperations = [
     summary: 'Accepts an offer: the job is assigned to the worker and its other offers are revoked.',
     options: z.object({}),
     result: AcceptJobOfferResultSchema,
-    run: (router, args) => router.acceptJobOffer(args.workerId, args.offerId),
+    run: ({ engine }, workerId, offerId) => workers.acceptJobOffer(engine, workerId, offerId),
   }),
   actionOperation({
     name: 'declineJobOffer',
@@ -60,9 +69,9 @@ export const workerOperations = [
     summary: 'Declines an offer; with `retryOfferAt` the job may be offered to this worker again from then on.',
     options: DeclineJobOfferOptionsSchema,
     result: EmptyResultSchema,
-    run: (router, { workerId, offerId, ...options }) => router.declineJobOffer(workerId, offerId, options),
+    run: ({ engine }, workerId, offerId, options?: DeclineJobOfferOptions) => workers.declineJobOffer(engine, workerId, offerId, options),
   }),
-  actionOperation({
+  faceOnlyAction({
     name: 'issueWorkerToken',
     method: 'POST',
     path: `${WORKER_PATH}:issueToken`,
@@ -72,10 +81,10 @@ export const workerOperations = [
       expiresInSeconds: z.number().int().min(1).max(MAX_WORKER_TOKEN_SECONDS).default(DEFAULT_WORKER_TOKEN_SECONDS),
     }),
     result: IssueWorkerTokenResultSchema,
-    run: async (router, args, context) => {
+    answer: async ({ engine }, args, context) => {
       if (context.accessKey === undefined)
         throw new RouterError('AccessKeyRequired', 'worker tokens are signed with the access key; start the server with one');
-      const expiresAt = router.now() + args.expiresInSeconds * 1000;
+      const expiresAt = engine.now() + args.expiresInSeconds * 1000;
       const token = issueWorkerToken({ workerId: args.workerId, accessKey: context.accessKey, expiresAt });
       return { token, expiresAt: new Date(expiresAt).toISOString() };
     },

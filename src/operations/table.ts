@@ -1,13 +1,12 @@
 import type { z } from 'zod';
-import { invalidRequestFrom } from '../errors.ts';
-import type { Router } from '../router.ts';
 import { adminOperations } from './table-admin.ts';
-import type { Invocation, InvocationContext, Operation } from './table-define.ts';
+import type { AnyRun, Operation, OperationServices } from './table-define.ts';
 import { jobOperations } from './table-jobs.ts';
 import { webhookOperations } from './table-webhooks.ts';
 import { workerOperations } from './table-workers.ts';
 
-export type { HttpMethod, Invocation, InvocationContext, Operation, OperationKind } from './table-define.ts';
+export type { HttpMethod, Invocation, InvocationContext, Operation, OperationKind, OperationServices } from './table-define.ts';
+export { callRun } from './table-define.ts';
 
 /**
  * The operations table: every operation once, under Azure's name, with its argument and result schemas and its
@@ -34,19 +33,19 @@ export type OperationResult<N extends OperationName> = OperationTypes[N]['result
 /** The table by name, for faces that dispatch on a name (the WebSocket `op`). */
 export const operationByName: ReadonlyMap<string, Operation> = new Map(operations.map((entry) => [entry.name, entry]));
 
+/** An entry the Router has a method for: one with a `run`. */
+type RoutedEntry = Extract<AnyEntry, { readonly run: AnyRun }>;
+
+/** A row's `run` as a Router method: the same parameters after the services, answering with a promise. */
+type MethodOf<F> = F extends (services: OperationServices, ...params: infer P) => infer A ? (...params: P) => Promise<Awaited<A>> : never;
+
 /**
- * Validates raw arguments against an operation's schema and invokes it: the one way a face runs an operation, so
- * every face validates identically.
- *
- * @throws RouterError `InvalidRequest` naming the offending argument, or whatever the Router refuses with
+ * The Router's operation methods, one per entry with a `run`, under the entry's name: `upsertJob(jobId, body,
+ * conditions?)`, `completeJob(jobId, assignmentId, options?)`, … `src/router.ts` installs them from the table.
  */
-export async function invokeOperation(
-  operation: Operation,
-  router: Router,
-  rawArgs: unknown,
-  context: InvocationContext,
-): Promise<Invocation<unknown>> {
-  const parsed = operation.args.safeParse(rawArgs);
-  if (!parsed.success) throw invalidRequestFrom(parsed.error);
-  return operation.invoke(router, parsed.data, context);
-}
+export type OperationMethods = { [E in RoutedEntry as E['name']]: MethodOf<E['run']> };
+
+/** The entries the Router has a method for, with their name. */
+export const routedOperations: ReadonlyArray<Operation & { readonly run: AnyRun }> = operations.filter(
+  (entry): entry is RoutedEntry => 'run' in entry,
+);

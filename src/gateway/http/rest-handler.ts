@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { answerConsoleData, type ConsoleStaticHandler } from '../../console/console-handler.ts';
 import { RouterError } from '../../errors.ts';
-import { invokeOperation, type Invocation, type Operation } from '../../operations/table.ts';
+import type { Invocation, Operation } from '../../operations/table.ts';
 import { isPlainObject } from '../../protocol/merge-patch.ts';
 import type { Router } from '../../router.ts';
 import { requireAuthorized } from '../../auth/authorize.ts';
@@ -168,7 +168,7 @@ async function handle(
   const args = argsOf(operation, request, url, read.body, params);
   requireAuthorized(principal, operation, args);
 
-  const invocation = await invokeOperation(operation, options.router, args, {
+  const invocation = await options.router.invoke(operation, args, {
     accessKey: options.accessKey,
     ...(operation.kind === 'upsert' ? { preconditions: preconditionsOf(request) } : {}),
   });

@@ -1,7 +1,7 @@
 import type { RawData } from 'ws';
 import type { z } from 'zod';
 import { RouterError, invalidRequestFrom } from '../../errors.ts';
-import { invokeOperation, operationByName } from '../../operations/table.ts';
+import { operationByName } from '../../operations/table.ts';
 import { accessOf } from '../operation-access.ts';
 import type { Router } from '../../router.ts';
 import { requireAuthorized } from '../../auth/authorize.ts';
@@ -101,7 +101,7 @@ function handlerOf(context: DispatchContext, connection: Connection, op: string)
   return (
     operation &&
     (async (args) => {
-      const { result } = await invokeOperation(operation, context.router, args, { accessKey: context.accessKey });
+      const { result } = await context.router.invoke(operation, args, { accessKey: context.accessKey });
       return { result };
     })
   );

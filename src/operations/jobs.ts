@@ -65,6 +65,7 @@ export function upsertJob(engine: Engine, jobId: string, body: unknown, conditio
   const now = engine.now();
   const fields = stampTimes(patchWritable('job', existing ? writableOf('job', existing.context.job) : undefined, body), now);
   checkReferences(engine, fields, existing?.context.job);
+  checkRoutable(fields);
   if (!existing) return createJob(engine, jobId, fields);
   return updateJob(engine, existing, fields);
 }
@@ -76,10 +77,18 @@ function receivedStatus(job: JobData): 'pendingClassification' | 'pendingSchedul
   return job.matchingMode.kind === 'queueAndMatch' ? 'queued' : 'waitingForActivation';
 }
 
-function createJob(engine: Engine, jobId: string, fields: WritableOf<'job'>): Promise<UpsertResult<RouterJob>> {
+/**
+ * A job always has a channel and a way to a queue, created or patched: a merge patch's `null` removes a field, so
+ * `channelId: null` (or `queueId: null` on a job without a classification policy) would otherwise leave a job that
+ * no worker can ever match, still `queued`.
+ */
+function checkRoutable(fields: WritableOf<'job'>): void {
   if (fields.channelId === undefined) throw new RouterError('InvalidRequest', 'channelId is required', 'channelId');
   if (fields.queueId === undefined && fields.classificationPolicyId === undefined)
     throw new RouterError('InvalidRequest', 'a job needs a queueId or a classificationPolicyId', 'queueId');
+}
+
+function createJob(engine: Engine, jobId: string, fields: WritableOf<'job'>): Promise<UpsertResult<RouterJob>> {
   return engine.command(() => {
     const record = engine.actors.createJob({ id: jobId, ...fields, attachedWorkerSelectors: [], assignments: {} });
     const job = record.context.job;

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Router } from '../../src/router.ts';
 import { setupQueue } from '../support/builders.ts';
+import { expectRefusal } from '../support/refusals.ts';
 import { openTestRouter } from '../support/router-fixture.ts';
 
 type Upsert = (router: Router, id: string, body: Record<string, unknown>) => Promise<{ resource: object }>;
@@ -137,5 +138,16 @@ describe('a merge patch with null removes an optional field', () => {
     const { resource } = await router.upsertJob('j', { priority: null, dispositionCode: null });
     expect(resource.priority).toBe(1);
     expect(resource).not.toHaveProperty('dispositionCode');
+  });
+
+  it('job: channelId, and queueId without a classification policy, cannot be removed: refused, the job unchanged', async () => {
+    const { router } = await openWithReferences();
+    await router.upsertJob('j', { queueId: 'q', channelId: 'voice' });
+    const before = await router.getJob('j');
+    for (const [field, patch] of [['channelId', { channelId: null }], ['queueId', { queueId: null }]] as const) {
+      const refusal = await expectRefusal(router.upsertJob('j', patch), 'InvalidRequest');
+      expect(refusal.target, field).toBe(field);
+    }
+    expect(await router.getJob('j')).toEqual(before);
   });
 });

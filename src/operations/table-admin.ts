@@ -18,7 +18,8 @@ import {
 import { getQueueStatistics } from './jobs.ts';
 import type { PageRequest } from './paging.ts';
 import type { Preconditions } from './preconditions.ts';
-import { actionOperation, resourceOperations, type OperationServices } from './table-define.ts';
+import { actionOperation, type OperationServices } from './table-define.ts';
+import { resourceOperations } from './table-resource.ts';
 
 /** The four operation functions of an administration resource, bound to its spec. */
 function adminRuns<K extends AdminKind>(spec: AdminSpec<K>) {

@@ -1,20 +1,17 @@
 import { z } from 'zod';
 import type { OperationAccess } from '../auth/authorize.ts';
 import type { Engine, Versioned } from '../engine/engine.ts';
-import { EmptyResultSchema } from '../protocol/actions.schemas.ts';
 import { ResourceIdSchema } from '../protocol/common.schemas.ts';
 import type { Webhooks } from '../webhooks/webhooks.ts';
-import type { UpsertResult } from './admin.ts';
-import { MAX_PAGE_SIZE, type Page } from './paging.ts';
 import type { Preconditions } from './preconditions.ts';
 
 /**
- * The building blocks of the operations table: the shape of one entry, one helper per kind of operation and one for
- * a resource's upsert/get/delete/list, so an entry states only what is particular to it: name, path, schemas and
- * `run`, the operation function it calls. `run`'s parameters after the services are the positional parameters of the
- * Router method of the same name (`src/router.ts` installs one per entry); a face's flat arguments reach them as the
- * path parameters in template order, then the rest (an upsert's body and preconditions, a list's request, an
- * action's options).
+ * The building blocks of the operations table: the shape of one entry and one helper per kind of operation (a
+ * resource's upsert/get/delete/list are in `table-resource.ts`), so an entry states only what is particular to it:
+ * name, path, schemas and `run`, the operation function it calls. `run`'s parameters after the services are the
+ * positional parameters of the Router method of the same name (`src/router.ts` installs one per entry); a face's flat
+ * arguments reach them as the path parameters in template order, then the rest (an upsert's body and preconditions, a
+ * list's request, an action's options).
  */
 
 /** What an operation does to its resource; the faces derive status codes and headers from it. */
@@ -79,7 +76,7 @@ export interface OperationServices {
   readonly webhooks: Webhooks;
 }
 
-const ifMatchField = { ifMatch: z.string().max(4096).optional(), ifUnmodifiedSince: z.string().max(64).optional() };
+export const ifMatchField = { ifMatch: z.string().max(4096).optional(), ifUnmodifiedSince: z.string().max(64).optional() };
 
 /** The names of a path template's `{parameters}`, as a union: `'jobId' | 'assignmentId'`. */
 export type PathParams<T extends string> = T extends `${string}{${infer P}}${infer Rest}` ? P | PathParams<Rest> : never;
@@ -89,12 +86,12 @@ function paramNames(path: string): string[] {
 }
 
 /** The schema of a template's path parameters: every `{name}` is a resource id. */
-function pathShape<T extends string>(path: T): Record<PathParams<T>, typeof ResourceIdSchema> {
+export function pathShape<T extends string>(path: T): Record<PathParams<T>, typeof ResourceIdSchema> {
   return Object.fromEntries(paramNames(path).map((name) => [name, ResourceIdSchema])) as Record<PathParams<T>, typeof ResourceIdSchema>;
 }
 
 /** The id parameter of a resource path: its last `{parameter}`. */
-function idParamOf(path: string): string {
+export function idParamOf(path: string): string {
   const id = paramNames(path).at(-1);
   if (id === undefined) throw new Error(`operations table: ${path} has no id parameter`);
   return id;
@@ -105,7 +102,7 @@ function idParamOf(path: string): string {
  * created is queued in the same commit, but answered as created), that version's time would be too late for the
  * representation and let a stale `If-Unmodified-Since` pass; the time the invocation started is a safe lower bound.
  */
-function versionOf(version: Versioned | undefined, etag: string, startedAt: number): Pick<Invocation<unknown>, 'etag' | 'lastModified'> {
+export function versionOf(version: Versioned | undefined, etag: string, startedAt: number): Pick<Invocation<unknown>, 'etag' | 'lastModified'> {
   return { etag, lastModified: version?.etag === etag ? version.lastModified : startedAt };
 }
 
@@ -113,13 +110,13 @@ function versionOf(version: Versioned | undefined, etag: string, startedAt: numb
  * Reads a string argument. The helpers below are generic in the parameter name, which zod's inferred types cannot
  * index, so they read validated arguments through this instead.
  */
-function stringArg(args: Readonly<Record<string, unknown>>, name: string): string | undefined {
+export function stringArg(args: Readonly<Record<string, unknown>>, name: string): string | undefined {
   const value = args[name];
   return typeof value === 'string' ? value : undefined;
 }
 
 /** Reads a path parameter; its schema requires it, so absence is a bug in the table. */
-function idArg(args: Readonly<Record<string, unknown>>, name: string): string {
+export function idArg(args: Readonly<Record<string, unknown>>, name: string): string {
   const value = stringArg(args, name);
   if (value === undefined) throw new Error(`operations table: missing path parameter ${name}`);
   return value;
@@ -128,13 +125,13 @@ function idArg(args: Readonly<Record<string, unknown>>, name: string): string {
 /** Looks up the stored version of a resource by id. */
 export type VersionLookup = (services: OperationServices, id: string) => Versioned | undefined;
 
-type ResourceSchema = z.ZodType<{ etag: string }>;
+export type ResourceSchema = z.ZodType<{ etag: string }>;
 
 /** The path parameters of a template, in order: one `string` per `{parameter}`. */
 export type PathArgs<T extends string> = T extends `${string}{${string}}${infer Rest}` ? [string, ...PathArgs<Rest>] : [];
 
 /** A read answers at once or later; the Router's method answers with a promise either way. */
-type Answer<T> = T | Promise<T>;
+export type Answer<T> = T | Promise<T>;
 
 /** What a row's `run` is, for any row: the services, then its positional parameters. */
 export type AnyRun = (services: OperationServices, ...params: never) => unknown;
@@ -148,268 +145,15 @@ export function callRun<T>(run: AnyRun, services: OperationServices, params: rea
 }
 
 /** Reads the path parameters of `path` out of validated arguments, in template order: `run`'s first parameters. */
-function pathArgs(path: string, args: Readonly<Record<string, unknown>>): string[] {
+export function pathArgs(path: string, args: Readonly<Record<string, unknown>>): string[] {
   return paramNames(path).map((name) => idArg(args, name));
 }
 
 /** The arguments that are not path parameters (nor `also`): an action's options, a list's request. */
-function restArgs(path: string, args: Readonly<Record<string, unknown>>, also: readonly string[] = []): Record<string, unknown> {
+export function restArgs(path: string, args: Readonly<Record<string, unknown>>, also: readonly string[] = []): Record<string, unknown> {
   const rest: Record<string, unknown> = { ...args };
   for (const key of [...paramNames(path), ...also]) delete rest[key];
   return rest;
-}
-
-interface ResourceSpec<N extends string, T extends string, R extends ResourceSchema> {
-  readonly name: N;
-  /** A resource path; its last parameter is the id. */
-  readonly path: T;
-  readonly resource: R;
-  readonly summary: string;
-  readonly version: VersionLookup;
-  /** True for operations Azure does not have. */
-  readonly extension?: boolean | undefined;
-  /** Default `admin`. */
-  readonly access?: OperationAccess | undefined;
-}
-
-/** The `run` of an upsert: `(id, body, conditions)`, answering the resource and whether it was created. */
-type UpsertRun<R extends ResourceSchema> = (
-  services: OperationServices,
-  id: string,
-  body: Record<string, unknown>,
-  conditions: Preconditions,
-) => Promise<UpsertResult<z.output<R>>>;
-
-/** Create-or-update by merge patch. The patch is passed through to the operation, which validates it. */
-function upsertOperation<const N extends string, const T extends string, R extends ResourceSchema, F extends UpsertRun<R>>(
-  spec: ResourceSpec<N, T, R> & { readonly run: F },
-) {
-  const idParam = idParamOf(spec.path);
-  const entry = routedOperation({
-    name: spec.name,
-    kind: 'upsert',
-    method: 'PATCH',
-    path: spec.path,
-    summary: spec.summary,
-    extension: spec.extension ?? false,
-    access: spec.access ?? 'admin',
-    args: z.looseObject({ ...pathShape(spec.path), ...ifMatchField }),
-    result: spec.resource,
-    run: spec.run,
-    async invoke(services, args, context): Promise<Invocation<z.output<R>>> {
-      const patch = restArgs(spec.path, args, ['ifMatch', 'ifUnmodifiedSince']);
-      const conditions = context.preconditions ?? {
-        ifMatch: stringArg(args, 'ifMatch'),
-        ifUnmodifiedSince: stringArg(args, 'ifUnmodifiedSince'),
-      };
-      const id = idArg(args, idParam);
-      const startedAt = services.engine.now();
-      const { resource, created } = await entry.run(services, id, patch, conditions);
-      return { result: resource, created, ...versionOf(spec.version(services, id), resource.etag, startedAt) };
-    },
-  });
-  return entry;
-}
-
-/** Reads one resource, with its version. */
-function getOperation<
-  const N extends string,
-  const T extends string,
-  R extends ResourceSchema,
-  F extends (services: OperationServices, id: string) => Answer<z.output<R>>,
->(spec: ResourceSpec<N, T, R> & { readonly run: F }) {
-  const idParam = idParamOf(spec.path);
-  const entry = routedOperation({
-    name: spec.name,
-    kind: 'get',
-    method: 'GET',
-    path: spec.path,
-    summary: spec.summary,
-    extension: spec.extension ?? false,
-    access: spec.access ?? 'admin',
-    args: z.object(pathShape(spec.path)),
-    result: spec.resource,
-    run: spec.run,
-    async invoke(services, args): Promise<Invocation<z.output<R>>> {
-      const id = idArg(args, idParam);
-      const startedAt = services.engine.now();
-      const resource = await entry.run(services, id);
-      return { result: resource, ...versionOf(spec.version(services, id), resource.etag, startedAt) };
-    },
-  });
-  return entry;
-}
-
-/**
- * Deletes one resource; the result is `{}` (REST answers 204 with no body). A resource nested under another is
- * named by every path parameter, its own id last.
- */
-export function deleteOperation<
-  const N extends string,
-  const T extends string,
-  F extends (services: OperationServices, ...params: PathArgs<T>) => Promise<void>,
->(spec: DeleteSpec<N, T, F>) {
-  return deleteEntry(spec);
-}
-
-interface DeleteSpec<N extends string, T extends string, F extends AnyRun> {
-  readonly name: N;
-  readonly path: T;
-  readonly summary: string;
-  readonly extension?: boolean | undefined;
-  /** Default `admin`. */
-  readonly access?: OperationAccess | undefined;
-  readonly run: F;
-}
-
-/** A delete entry, for {@link deleteOperation} and {@link resourceOperations}, which check `run` against the path. */
-function deleteEntry<const N extends string, const T extends string, F extends AnyRun>(spec: DeleteSpec<N, T, F>) {
-  const entry = routedOperation({
-    name: spec.name,
-    kind: 'delete',
-    method: 'DELETE',
-    path: spec.path,
-    summary: spec.summary,
-    extension: spec.extension ?? false,
-    access: spec.access ?? 'admin',
-    args: z.object(pathShape(spec.path)),
-    result: EmptyResultSchema,
-    run: spec.run,
-    async invoke(services, args): Promise<Invocation<z.output<typeof EmptyResultSchema>>> {
-      await callRun<void>(entry.run, services, pathArgs(spec.path, args));
-      return { result: {} };
-    },
-  });
-  return entry;
-}
-
-/** A page size: a number, or its decimal spelling as a query string carries it. */
-const PageSizeSchema = z
-  .union([z.number(), z.string().regex(/^\d{1,9}$/, 'must be an integer').transform(Number)])
-  .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE));
-
-/** The paging arguments every list takes. */
-const pagingShape = {
-  maxpagesize: PageSizeSchema.optional(),
-  pageToken: z.string().max(256).optional(),
-};
-
-/** `{ value, nextPageToken? }`: what a list operation returns. REST renders the token as `nextLink`. */
-export function listResultOf<T extends z.ZodType>(item: T) {
-  return z.object({ value: z.array(item), nextPageToken: z.string().optional() });
-}
-
-/** What a list with query parameters `Q` is asked: those parameters and the paging arguments, parsed. */
-type ListRequest<Q extends z.ZodRawShape> = z.output<z.ZodObject<Q & typeof pagingShape>>;
-
-/** The `run` of a list: its path parameters (a list nested under a resource has that resource's id), then the request. */
-type ListRun<T extends string, Q extends z.ZodRawShape, I extends z.ZodType> = (
-  services: OperationServices,
-  ...params: [...PathArgs<T>, request: ListRequest<Q>]
-) => Answer<Page<z.output<I>>>;
-
-/** One page of a list, filtered by the query parameters in `filters`. */
-export function listOperation<
-  const N extends string,
-  const T extends string,
-  Q extends z.ZodRawShape,
-  I extends z.ZodType,
-  F extends ListRun<T, Q, I>,
->(spec: ListSpec<N, T, Q, I, F>) {
-  return listEntry(spec);
-}
-
-interface ListSpec<N extends string, T extends string, Q extends z.ZodRawShape, I extends z.ZodType, F extends AnyRun> {
-  readonly name: N;
-  readonly path: T;
-  readonly summary: string;
-  readonly extension?: boolean | undefined;
-  /** Default `admin`. */
-  readonly access?: OperationAccess | undefined;
-  readonly filters: Q;
-  readonly item: I;
-  readonly run: F;
-}
-
-/** A list entry, for {@link listOperation} and {@link resourceOperations}, which check `run` against the path. */
-function listEntry<const N extends string, const T extends string, Q extends z.ZodRawShape, I extends z.ZodType, F extends AnyRun>(
-  spec: ListSpec<N, T, Q, I, F>,
-) {
-  const entry = routedOperation({
-    name: spec.name,
-    kind: 'list',
-    method: 'GET',
-    path: spec.path,
-    summary: spec.summary,
-    extension: spec.extension ?? false,
-    access: spec.access ?? 'admin',
-    args: z.object({ ...pathShape(spec.path), ...spec.filters, ...pagingShape }),
-    result: listResultOf(spec.item),
-    run: spec.run,
-    async invoke(services, args): Promise<Invocation<Page<z.output<I>>>> {
-      const params = [...pathArgs(spec.path, args), restArgs(spec.path, args)];
-      return { result: await callRun<Page<z.output<I>>>(entry.run, services, params) };
-    },
-  });
-  return entry;
-}
-
-interface ResourceOperationsSpec<S extends string, P extends string, C extends string, I extends string, R, Q, RU, RG, RD, RL> {
-  /** The resource in operation names: `upsert${singular}`, `get${singular}`, `delete${singular}`. */
-  readonly singular: S;
-  /** The resource in the list's name: `list${plural}`. */
-  readonly plural: P;
-  /** The collection's path segment: the list is at `/routing/${collection}`, one resource at `…/{${idParam}}`. */
-  readonly collection: C;
-  readonly idParam: I;
-  readonly resource: R;
-  readonly version: VersionLookup;
-  /** The list's query parameters besides paging. */
-  readonly filters: Q;
-  /** The operation functions behind the four entries; their parameters are the Router methods' parameters. */
-  readonly run: { readonly upsert: RU; readonly get: RG; readonly delete: RD; readonly list: RL };
-  /** One line each for the reference docs. */
-  readonly summaries: { readonly upsert: string; readonly get: string; readonly delete: string; readonly list: string };
-  /** True for a resource Azure does not have. */
-  readonly extension?: boolean | undefined;
-  /** Who may perform each of the four operations; `admin` for those not named. */
-  readonly access?: Partial<Record<'upsert' | 'get' | 'delete' | 'list', OperationAccess>> | undefined;
-}
-
-/**
- * A resource's upsert, get, delete and list, in that order, named as Azure names them (for `Queue` / `Queues`,
- * `upsertQueue`, `getQueue`, `deleteQueue`, `listQueues`). The names and paths are template literal types, so the
- * table keeps every operation's literal name and parameters.
- */
-export function resourceOperations<
-  const S extends string,
-  const P extends string,
-  const C extends string,
-  const I extends string,
-  R extends ResourceSchema,
-  Q extends z.ZodRawShape,
-  RU extends UpsertRun<R>,
-  RG extends (services: OperationServices, id: string) => Answer<z.output<R>>,
-  RD extends (services: OperationServices, id: string) => Promise<void>,
-  RL extends (services: OperationServices, request: ListRequest<Q>) => Answer<Page<z.output<R>>>,
->(spec: ResourceOperationsSpec<S, P, C, I, R, Q, RU, RG, RD, RL>) {
-  const { singular, plural, collection, idParam, resource, version, filters, run, summaries, extension, access = {} } = spec;
-  const path = `/routing/${collection}/{${idParam}}` as const;
-  return [
-    upsertOperation({ name: `upsert${singular}`, path, resource, summary: summaries.upsert, version, extension, access: access.upsert, run: run.upsert }),
-    getOperation({ name: `get${singular}`, path, resource, summary: summaries.get, version, extension, access: access.get, run: run.get }),
-    deleteEntry({ name: `delete${singular}`, path, summary: summaries.delete, extension, access: access.delete, run: run.delete }),
-    listEntry({
-      name: `list${plural}`,
-      path: `/routing/${collection}`,
-      summary: summaries.list,
-      extension,
-      access: access.list,
-      filters,
-      item: resource,
-      run: run.list,
-    }),
-  ] as const;
 }
 
 /** The `run` of an action: its path parameters in template order, then its options. */
@@ -418,28 +162,34 @@ type ActionRun<T extends string, O extends z.ZodRawShape, R extends z.ZodType> =
   ...params: [...PathArgs<T>, options: z.output<z.ZodObject<O>>]
 ) => Answer<z.output<R>>;
 
-interface ActionSpec<N extends string, T extends string, O extends z.ZodRawShape, R extends z.ZodType> {
-  readonly name: N;
+interface ActionSpec<N extends string, T extends string, O extends z.ZodRawShape, R extends z.ZodType> extends EntrySpec<N, T> {
   readonly method: 'POST' | 'GET';
-  readonly path: T;
-  readonly summary: string;
-  readonly extension?: boolean;
-  /** Default `admin`. */
-  readonly access?: OperationAccess;
   readonly options: z.ZodObject<O>;
   readonly result: R;
+}
+
+/** What an entry's spec names the same way for every kind of operation. */
+export interface EntrySpec<N extends string, T extends string> {
+  readonly name: N;
+  readonly path: T;
+  /** One line for the reference docs. */
+  readonly summary: string;
+  /** True for operations Azure does not have. */
+  readonly extension?: boolean | undefined;
+  /** Default `admin`. */
+  readonly access?: OperationAccess | undefined;
+}
+
+/** The fields every entry states alike: name, kind, method, path, summary, and `extension` and `access` defaulted. */
+export function entryFields<const N extends string, const T extends string>(spec: EntrySpec<N, T>, kind: OperationKind, method: HttpMethod) {
+  const access: OperationAccess = spec.access ?? 'admin';
+  return { name: spec.name, kind, method, path: spec.path, summary: spec.summary, extension: spec.extension ?? false, access };
 }
 
 /** The table fields of an action: `POST …:verb` with the options as body, or a `GET` of something derived. */
 function actionFields<const N extends string, const T extends string, O extends z.ZodRawShape, R extends z.ZodType>(spec: ActionSpec<N, T, O, R>) {
   return {
-    name: spec.name,
-    kind: spec.method === 'GET' ? ('get' as const) : ('action' as const),
-    method: spec.method,
-    path: spec.path,
-    summary: spec.summary,
-    extension: spec.extension ?? false,
-    access: spec.access ?? 'admin',
+    ...entryFields(spec, spec.method === 'GET' ? 'get' : 'action', spec.method),
     args: z.object({ ...pathShape(spec.path), ...spec.options.shape }),
     result: spec.result,
   };
@@ -495,7 +245,7 @@ function operation<const N extends string, A extends z.ZodType, R extends z.ZodT
 }
 
 /** The same for an entry the Router has a method for, keeping its `run`'s own type. */
-function routedOperation<const N extends string, A extends z.ZodType, R extends z.ZodType, F extends AnyRun>(
+export function routedOperation<const N extends string, A extends z.ZodType, R extends z.ZodType, F extends AnyRun>(
   spec: Operation<N, A, R> & { readonly run: F },
 ): Operation<N, A, R> & { readonly run: F } {
   return spec;

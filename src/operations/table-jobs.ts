@@ -13,7 +13,8 @@ import { ListJobsFiltersSchema, RouterJobPositionDetailsSchema, RouterJobSchema 
 import { reclassifyJob } from '../policy/classification.ts';
 import * as jobs from './jobs.ts';
 import type { Preconditions } from './preconditions.ts';
-import { actionOperation, resourceOperations } from './table-define.ts';
+import { actionOperation } from './table-define.ts';
+import { resourceOperations } from './table-resource.ts';
 
 const JOB_PATH = '/routing/jobs/{jobId}';
 const ASSIGNMENT_PATH = '/routing/jobs/{jobId}/assignments/{assignmentId}';

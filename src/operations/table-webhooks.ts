@@ -2,7 +2,7 @@ import { DeadLetterSchema, EventSubscriptionSchema, type EventSubscription } fro
 import type { UpsertResult } from './admin.ts';
 import type { PageRequest } from './paging.ts';
 import type { Preconditions } from './preconditions.ts';
-import { deleteOperation, listOperation, resourceOperations } from './table-define.ts';
+import { deleteOperation, listOperation, resourceOperations } from './table-resource.ts';
 
 const SUBSCRIPTION_PATH = '/routing/eventSubscriptions/{eventSubscriptionId}';
 

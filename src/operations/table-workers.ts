@@ -9,7 +9,8 @@ import {
 import type { DeclineJobOfferOptions } from '../protocol/actions.schemas.ts';
 import { ListWorkersFiltersSchema, RouterWorkerSchema } from '../protocol/worker.schemas.ts';
 import type { Preconditions } from './preconditions.ts';
-import { actionOperation, faceOnlyAction, resourceOperations } from './table-define.ts';
+import { actionOperation, faceOnlyAction } from './table-define.ts';
+import { resourceOperations } from './table-resource.ts';
 import * as workers from './workers.ts';
 
 const WORKER_PATH = '/routing/workers/{workerId}';

@@ -27,7 +27,7 @@ export const jobOperations = [
     collection: 'jobs',
     idParam: 'jobId',
     resource: RouterJobSchema,
-    version: ({ engine }, id) => engine.actors.jobs.get(id),
+    version: ({ engine }, id) => engine.job(id),
     filters: ListJobsFiltersSchema.shape,
     run: {
       upsert: ({ engine }, jobId: string, body: unknown, conditions?: Preconditions) => jobs.upsertJob(engine, jobId, body, conditions),

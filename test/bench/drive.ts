@@ -8,6 +8,12 @@ import type { DriverFigures, DriverPhase } from './server-driver.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * The WebSocket lifecycle load, shared by the driver and by the same load run in process: attached workers, the
+ * capacity of each, jobs kept open, and bounds (each run stops at its count or its time, whichever comes first).
+ */
+export const WS_LOAD = { workers: 8, capacity: 64, inFlight: 384, warmup: 2_000, lifecycles: 40_000, seconds: 10 };
+
 /** REST's per-client rate limit would otherwise measure itself: 1000 per 10 s by default. */
 export const UNLIMITED_RATE = '1000000000';
 

@@ -59,17 +59,30 @@ async function lifecyclesPerSec(): Promise<number> {
 /**
  * The floor under figure 1: exactly the actor work one lifecycle needs in this design — a job and an offer actor
  * created, eleven events across job, offer, worker and supervisor — with nothing else. No engine can be faster.
+ *
+ * With one worker and one queue (the default) every lifecycle reuses the same two actors, whose snapshots stay in
+ * the CPU's caches and die young. With `workers` and `queues` set to figure 1's population, each lifecycle goes to
+ * the next worker of its queue in turn, as longest idle does: the same actor work, on actors that were last touched
+ * a thousand lifecycles ago and whose latest snapshots outlive a young-generation collection.
  */
-function actorFloorPerSec(): number {
+function actorFloorPerSec(population: { workers: number; queues: number } = { workers: 1, queues: 1 }): number {
   const config = { queues: ['q'], capacity: 100, labels: {}, tags: {}, channels: [{ channelId: 'chat', capacityCostPerJob: 25 }], availableForOffers: true };
-  const worker = createActor(workerMachine, { input: { id: 'w', at: 0, config: { ...config, availableForOffers: false } } }).start();
-  worker.send({ type: 'worker.configure', at: 0, config });
-  const queue = createActor(queueMachine, { input: { queueId: 'q' } }).start();
+  const workers = Array.from({ length: population.workers }, (_, w) => {
+    const worker = createActor(workerMachine, { input: { id: `w${w}`, at: 0, config: { ...config, availableForOffers: false } } }).start();
+    worker.send({ type: 'worker.configure', at: 0, config });
+    return worker;
+  });
+  const queues = Array.from({ length: population.queues }, (_, q) => createActor(queueMachine, { input: { queueId: `q${q}` } }).start());
+  const perQueue = Math.max(1, Math.floor(population.workers / population.queues));
   const template = { channelId: 'chat', queueId: 'q', priority: 1, requestedWorkerSelectors: [], attachedWorkerSelectors: [], labels: {}, tags: {}, notes: [], assignments: {}, matchingMode: { kind: 'queueAndMatch' as const } };
   const lifecycle = (i: number) => {
     const jobId = `j${i}`;
     const offerId = `o${i}`;
     const assignmentId = `a${i}`;
+    const q = i % population.queues;
+    // Worker q, q + queues, q + 2·queues, … belong to queue q, as in figure 1; each takes its turn.
+    const worker = workers[(q + population.queues * (Math.floor(i / population.queues) % perQueue)) % population.workers]!;
+    const queue = queues[q]!;
     const job = createActor(jobMachine, { input: { job: { ...template, id: jobId } } }).start();
     job.send({ type: 'job.enqueue', at: 1 });
     queue.send({ type: 'queue.enqueue', entry: { jobId, priority: 1, enqueueSeq: i, enqueuedAt: 1, expedite: false, channelId: 'chat', selectors: [] } });
@@ -169,13 +182,19 @@ async function main(): Promise<void> {
     // round's own ratio.
     const engine: number[] = [];
     const floor: number[] = [];
+    const populationFloor: number[] = [];
     for (let round = 0; round < LIFECYCLE_ROUNDS; round++) {
       engine.push(await lifecyclesPerSec());
       floor.push(actorFloorPerSec());
+      populationFloor.push(actorFloorPerSec({ workers: 1000, queues: 10 }));
     }
+    const ratio = (over: number[], under: number[]) => Number(median(over.map((perSec, round) => perSec / under[round]!)).toFixed(3));
     figures['lifecyclesPerSec'] = Math.round(median(engine));
     figures['actorFloorLifecyclesPerSec'] = Math.round(median(floor));
-    figures['engineToFloorRatio'] = Number(median(engine.map((perSec, round) => perSec / floor[round]!)).toFixed(3));
+    figures['actorFloorAt1000WorkersLifecyclesPerSec'] = Math.round(median(populationFloor));
+    figures['engineToFloorRatio'] = ratio(engine, floor);
+    figures['floorAt1000WorkersToFloorRatio'] = ratio(populationFloor, floor);
+    figures['engineToFloorAt1000WorkersRatio'] = ratio(engine, populationFloor);
   }
   if (want('latency')) {
     const { p50, p99 } = await offerLatency();

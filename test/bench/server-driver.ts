@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { SwitchboardClient, type OfferEvent } from '../../src/client/index.ts';
 import { wsUrlOf } from '../e2e/support/ws-server.ts';
 import { createQueue, createWorker } from '../e2e/support/ws-fixtures.ts';
+import { WS_LOAD } from './drive.ts';
 
 /** The driver's phases: WebSocket lifecycles, offer push latency, REST lifecycles. */
 export type DriverPhase = 'ws' | 'latency' | 'rest';
@@ -25,7 +26,7 @@ export interface DriverFigures {
 }
 
 /** Bounds: each phase stops at its count or its time, whichever comes first. */
-const WS = { workers: 8, capacity: 64, inFlight: 384, warmup: 2_000, lifecycles: 40_000, seconds: 10 };
+const WS = WS_LOAD;
 const LATENCY = { samples: 1_000, seconds: 10 };
 const REST = { loops: 32, lifecycles: 10_000, seconds: 10 };
 const API = '?api-version=2023-11-01';

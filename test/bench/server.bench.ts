@@ -6,7 +6,8 @@
  * median of the per-round ratios. Prints a table and, as its last line, one JSON object. Every phase is bounded in
  * count and time (see the driver); each server is stopped however the run ends. Where PostgreSQL is installed, a
  * fourth configuration serves from a throwaway local cluster (fsync on, a fresh database each round) and the run
- * prints its WebSocket rate next to SQLite's `--sync full`; elsewhere it says so and leaves it out.
+ * prints its WebSocket rate next to SQLite's `--sync full`; elsewhere it says so and leaves it out. Each round also
+ * runs the WebSocket load in this process on a Router (`in-process-lifecycles.ts`), the base of `wsToInProcessRatio`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { startServerProcess } from '../e2e/support/server-process.ts';
 import { postgresUnavailableReason, startPostgres } from '../support/postgres.ts';
 import { drive, median, UNLIMITED_RATE } from './drive.ts';
+import { inProcessLifecyclesPerSec } from './in-process-lifecycles.ts';
 import type { DriverFigures, DriverPhase } from './server-driver.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -51,12 +53,17 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
 const perSec = (count: number | undefined, seconds: number | undefined) => (count ?? NaN) / (seconds ?? NaN);
 
 const runs: Record<ConfigName, DriverFigures[]> = { memory: [], sqliteFull: [], sqliteNormal: [], postgres: [] };
+/** The WebSocket load run in this process on a memory-store Router, once per round beside the servers. */
+const inProcess: number[] = [];
 try {
-  for (let r = 1; r <= ROUNDS; r++)
+  for (let r = 1; r <= ROUNDS; r++) {
+    process.stderr.write(`round ${r}/${ROUNDS}: in process\n`);
+    inProcess.push(await inProcessLifecyclesPerSec());
     for (const config of CONFIGS) {
       process.stderr.write(`round ${r}/${ROUNDS}: ${config.name}\n`);
       runs[config.name].push(await measure(config));
     }
+  }
 } finally {
   cluster?.stop();
 }
@@ -72,7 +79,9 @@ const result = {
     p50OfferPushMs: round(medianOf('memory', (f) => f.p50OfferPushMs), 3),
     p99OfferPushMs: round(medianOf('memory', (f) => f.p99OfferPushMs), 3),
     restLifecyclesPerSec: Math.round(median(runs.memory.map((f) => perSec(f.restLifecycles, f.restSeconds)))),
+    inProcessLifecyclesPerSec: Math.round(median(inProcess)),
   },
+  wsToInProcessRatio: round(median(ws('memory').map((value, r) => value / inProcess[r]!)), 3),
   sqliteFull: {
     wsLifecyclesPerSec: Math.round(median(ws('sqliteFull'))),
     p50OfferPushMs: round(medianOf('sqliteFull', (f) => f.p50OfferPushMs), 3),
@@ -93,6 +102,8 @@ const rows: Array<[string, string, string]> = [
   ['memory wsLifecyclesPerSec', String(result.memory.wsLifecyclesPerSec), `rounds ${each(ws('memory'))}`],
   ['sqliteFull wsLifecyclesPerSec', String(result.sqliteFull.wsLifecyclesPerSec), `rounds ${each(ws('sqliteFull'))}`],
   ['sqliteNormal wsLifecyclesPerSec', String(result.sqliteNormal.wsLifecyclesPerSec), `rounds ${each(ws('sqliteNormal'))}`],
+  ['memory inProcessLifecyclesPerSec', String(result.memory.inProcessLifecyclesPerSec), `rounds ${each(inProcess)}: the same load on a Router, no network`],
+  ['wsToInProcessRatio', String(result.wsToInProcessRatio), 'median of per-round memory WebSocket / in process'],
   ['sqliteFullRatio', String(result.sqliteFullRatio), 'median of per-round sqliteFull / memory'],
   ['sqliteNormalRatio', String(result.sqliteNormalRatio), 'median of per-round sqliteNormal / memory'],
   ['memory p50 / p99 OfferPushMs', `${result.memory.p50OfferPushMs} / ${result.memory.p99OfferPushMs}`, `p99 rounds ${each(runs.memory.map((f) => f.p99OfferPushMs ?? NaN), 3)}`],

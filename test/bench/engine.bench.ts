@@ -3,12 +3,9 @@
  * object. Run with `--expose-gc` (the npm script does) so heap growth is measured after full collections.
  */
 import { performance } from 'node:perf_hooks';
-import { createActor } from 'xstate';
-import { jobMachine } from '../../machines/job.machine.ts';
-import { offerMachine } from '../../machines/offer.machine.ts';
-import { queueMachine } from '../../machines/queue.machine.ts';
-import { workerMachine } from '../../machines/worker.machine.ts';
+import { bytesAllocated } from './allocation.ts';
 import { addWorkers, median, openRouter, percentile, queueWaitingJobs, setUpQueues } from './engine-fixtures.ts';
+import { actorFloorLifecycles, engineLifecycles, type LifecycleLoad } from './lifecycle-loads.ts';
 import { restartFigures } from './restart-figure.ts';
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1);
@@ -16,95 +13,28 @@ const scale = Number(process.env['BENCH_SCALE'] ?? 1);
 const LIFECYCLE_ROUNDS = 3;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
-/** Figure 1: full lifecycles per second with 1,000 workers on 10 queues, several lifecycles in flight. */
-async function lifecyclesPerSec(): Promise<number> {
-  const router = await openRouter();
-  await setUpQueues(router, 10);
-  await addWorkers(router, 1000, 10);
-  const engine = router.engine;
-  let job = 0;
-  const lifecycle = async () => {
-    const jobId = `j${++job}`;
-    const q = job % 10;
-    await router.upsertJob(jobId, {
-      queueId: `q${q}`,
-      channelId: job % 5 === 0 ? 'voice' : 'chat',
-      priority: job % 3,
-      labels: { customer: jobId },
-      requestedWorkerSelectors: [{ key: 'language', labelOperator: 'equal', value: job % 2 === 0 ? 'en' : 'fr' }],
-    });
-    const offer = engine.offers.of(jobId).entries().next().value;
-    if (!offer) throw new Error(`job ${jobId} got no offer`);
-    const { assignmentId } = await router.acceptJobOffer(offer[1], offer[0]);
-    await router.completeJob(jobId, assignmentId);
-    await router.closeJob(jobId, assignmentId);
-    await router.deleteJob(jobId);
-  };
+/** Lifecycles per second of a load, after 2,000 to warm up; the load is closed afterwards. */
+async function perSec(load: LifecycleLoad): Promise<number> {
   const total = Math.round(20_000 * scale);
-  const lanes = 16;
-  const run = async (count: number) => {
-    const lane = async (n: number) => {
-      for (let i = 0; i < n; i++) await lifecycle();
-    };
-    await Promise.all(Array.from({ length: lanes }, () => lane(count / lanes)));
-  };
-  await run(2_000); // warm-up
-  const started = performance.now();
-  await run(total);
-  const seconds = (performance.now() - started) / 1000;
-  await router.close();
-  return total / seconds;
+  try {
+    await load.run(2_000);
+    const started = performance.now();
+    await load.run(total);
+    return total / ((performance.now() - started) / 1000);
+  } finally {
+    await load.close();
+  }
 }
 
-/**
- * The floor under figure 1: exactly the actor work one lifecycle needs in this design — a job and an offer actor
- * created, eleven events across job, offer, worker and supervisor — with nothing else. No engine can be faster.
- *
- * With one worker and one queue (the default) every lifecycle reuses the same two actors, whose snapshots stay in
- * the CPU's caches and die young. With `workers` and `queues` set to figure 1's population, each lifecycle goes to
- * the next worker of its queue in turn, as longest idle does: the same actor work, on actors that were last touched
- * a thousand lifecycles ago and whose latest snapshots outlive a young-generation collection.
- */
-function actorFloorPerSec(population: { workers: number; queues: number } = { workers: 1, queues: 1 }): number {
-  const config = { queues: ['q'], capacity: 100, labels: {}, tags: {}, channels: [{ channelId: 'chat', capacityCostPerJob: 25 }], availableForOffers: true };
-  const workers = Array.from({ length: population.workers }, (_, w) => {
-    const worker = createActor(workerMachine, { input: { id: `w${w}`, at: 0, config: { ...config, availableForOffers: false } } }).start();
-    worker.send({ type: 'worker.configure', at: 0, config });
-    return worker;
-  });
-  const queues = Array.from({ length: population.queues }, (_, q) => createActor(queueMachine, { input: { queueId: `q${q}` } }).start());
-  const perQueue = Math.max(1, Math.floor(population.workers / population.queues));
-  const template = { channelId: 'chat', queueId: 'q', priority: 1, requestedWorkerSelectors: [], attachedWorkerSelectors: [], labels: {}, tags: {}, notes: [], assignments: {}, matchingMode: { kind: 'queueAndMatch' as const } };
-  const lifecycle = (i: number) => {
-    const jobId = `j${i}`;
-    const offerId = `o${i}`;
-    const assignmentId = `a${i}`;
-    const q = i % population.queues;
-    // Worker q, q + queues, q + 2·queues, … belong to queue q, as in figure 1; each takes its turn.
-    const worker = workers[(q + population.queues * (Math.floor(i / population.queues) % perQueue)) % population.workers]!;
-    const queue = queues[q]!;
-    const job = createActor(jobMachine, { input: { job: { ...template, id: jobId } } }).start();
-    job.send({ type: 'job.enqueue', at: 1 });
-    queue.send({ type: 'queue.enqueue', entry: { jobId, priority: 1, enqueueSeq: i, enqueuedAt: 1, expedite: false, channelId: 'chat', selectors: [] } });
-    const held = { offerId, jobId, channelId: 'chat', capacityCost: 25, offeredAt: 1, expiresAt: 100 };
-    worker.send({ type: 'worker.reserve', offer: held });
-    const offer = createActor(offerMachine, { input: { ...held, workerId: 'w', queueId: 'q' } }).start();
-    queue.send({ type: 'queue.park', jobId });
-    offer.send({ type: 'offer.accept', at: 2 });
-    worker.send({ type: 'worker.assign', offerId, assignmentId, at: 2 });
-    job.send({ type: 'job.assign', assignmentId, workerId: 'w', at: 2 });
-    queue.send({ type: 'queue.remove', jobId });
-    job.send({ type: 'job.complete', assignmentId, at: 3 });
-    job.send({ type: 'job.close', assignmentId, at: 4 });
-    worker.send({ type: 'worker.release', assignmentId, at: 4 });
-    job.stop();
-    offer.stop();
-  };
-  for (let i = 0; i < 2_000; i++) lifecycle(i);
-  const total = Math.round(20_000 * scale);
-  const started = performance.now();
-  for (let i = 0; i < total; i++) lifecycle(2_000 + i);
-  return total / ((performance.now() - started) / 1000);
+/** Bytes a load allocates per lifecycle, short-lived ones included, after the same warm-up. */
+async function allocatedPerLifecycle(load: LifecycleLoad): Promise<number> {
+  try {
+    await load.run(2_000);
+    const count = 5_000;
+    return (await bytesAllocated(() => load.run(count))) / count;
+  } finally {
+    await load.close();
+  }
 }
 
 /** Figure 2: create → offer latency with an idle eligible worker, 10,000 workers and 100,000 queued jobs. */
@@ -184,9 +114,9 @@ async function main(): Promise<void> {
     const floor: number[] = [];
     const populationFloor: number[] = [];
     for (let round = 0; round < LIFECYCLE_ROUNDS; round++) {
-      engine.push(await lifecyclesPerSec());
-      floor.push(actorFloorPerSec());
-      populationFloor.push(actorFloorPerSec({ workers: 1000, queues: 10 }));
+      engine.push(await perSec(await engineLifecycles()));
+      floor.push(await perSec(actorFloorLifecycles()));
+      populationFloor.push(await perSec(actorFloorLifecycles({ workers: 1000, queues: 10 })));
     }
     const ratio = (over: number[], under: number[]) => Number(median(over.map((perSec, round) => perSec / under[round]!)).toFixed(3));
     figures['lifecyclesPerSec'] = Math.round(median(engine));
@@ -195,6 +125,10 @@ async function main(): Promise<void> {
     figures['engineToFloorRatio'] = ratio(engine, floor);
     figures['floorAt1000WorkersToFloorRatio'] = ratio(populationFloor, floor);
     figures['engineToFloorAt1000WorkersRatio'] = ratio(engine, populationFloor);
+    const engineBytes = await allocatedPerLifecycle(await engineLifecycles());
+    const floorBytes = await allocatedPerLifecycle(actorFloorLifecycles());
+    figures['allocatedKBPerLifecycle'] = Number((engineBytes / 1024).toFixed(1));
+    figures['floorAllocatedKBPerLifecycle'] = Number((floorBytes / 1024).toFixed(1));
   }
   if (want('latency')) {
     const { p50, p99 } = await offerLatency();

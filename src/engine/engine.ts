@@ -129,13 +129,18 @@ export class Engine {
    * anything), matching runs for whatever it touched, and the promise settles once the batch holding its changes
    * and events is committed.
    */
-  async command<T>(apply: () => T): Promise<T> {
-    this.assertServing();
-    const result = apply();
-    this.matching.drain();
-    this.actors.passivateIdleJobs();
-    await this.#pipeline.whenCommitted();
-    return result;
+  command<T>(apply: () => T): Promise<T> {
+    let result: T;
+    try {
+      this.assertServing();
+      result = apply();
+      this.matching.drain();
+      this.actors.passivateIdleJobs();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    // Not an async function: one reaction on the shared batch is all a command adds to the commit.
+    return this.#pipeline.whenCommitted().then(() => result);
   }
 
   /** Set once a commit failed; from then on every operation, reads included, is refused with `StoreUnavailable`. */

@@ -157,6 +157,7 @@ export class CommitPipeline {
     if (puts.length === 0 && deletes.length === 0 && events.length === 0) return;
     const startedAt = performance.now();
     const report = (failure?: Error) => {
+      if (this.#commitListeners.size === 0) return;
       const done = { durationMs: performance.now() - startedAt, documents: puts.length + deletes.length, events: events.length, failure };
       for (const listener of this.#commitListeners) listener(done);
     };

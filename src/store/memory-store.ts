@@ -61,7 +61,7 @@ export class MemoryStore implements Store {
   /** The same as `commit`, for callers that know the store is in memory. */
   commitSync(batch: CommitBatch): void {
     // Serialised before anything is applied, so a batch that cannot be is refused whole.
-    const puts = batch.puts.map(({ kind, id, doc }) => ({ kind, id, doc: this.#json ? JSON.stringify(doc) : doc }));
+    const puts = this.#json ? batch.puts.map(({ kind, id, doc }) => ({ kind, id, doc: JSON.stringify(doc) })) : batch.puts;
     const events = this.#json ? batch.events.map((event) => JSON.stringify(event)) : batch.events;
     for (const { kind, id, doc } of puts) this.#collection(kind).set(id, doc);
     for (const { kind, id } of batch.deletes) this.#collection(kind).delete(id);

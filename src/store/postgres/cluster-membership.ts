@@ -19,22 +19,67 @@ const MEMBERSHIP_LOCK = 0x53574243_01;
  * is still connected, so a node killed outright (its TCP connection reset) drops out at once rather than after the
  * ttl. The schema's name has an underscore, which no router name may have, so it can never be a router's.
  *
- * Its session is not reconnected: a node that lost it serves what it serves but claims and hands over nothing more,
- * and drops out of the others' view, until it is restarted.
+ * A session that is lost (the database restarted, the connection was cut) is replaced at the next heartbeat, and
+ * again at every one after until a new one connects; the node keeps its id. Meanwhile the node serves what it serves
+ * but claims and hands over nothing (`live` refuses), and the others count it gone, as they would a dead node.
  */
 export class ClusterMembership {
   readonly self: ClusterMember;
-  readonly #session: pg.Client;
+  readonly #url: string;
+  #session: pg.Client;
   readonly #ttlMs: number;
   readonly #heartbeat: NodeJS.Timeout;
   #failure: Error | undefined;
+  /** Set once the session is known gone: the next heartbeat connects a new one. */
+  #lost = false;
+  #left = false;
 
-  private constructor(session: pg.Client, self: ClusterMember, ttlMs: number) {
-    this.#session = session;
+  private constructor(url: string, session: pg.Client, self: ClusterMember, ttlMs: number) {
+    this.#url = url;
+    this.#session = this.#watch(session);
     this.self = self;
     this.#ttlMs = ttlMs;
-    this.#heartbeat = setInterval(() => void this.#beat().catch((error: unknown) => (this.#failure = error as Error)), ttlMs / 3);
+    this.#heartbeat = setInterval(() => void this.#tick(), ttlMs / 3);
     this.#heartbeat.unref();
+  }
+
+  /** Notes the loss of `session` while it is this membership's. */
+  #watch(session: pg.Client): pg.Client {
+    const lost = (error?: Error) => {
+      if (session !== this.#session || this.#left) return;
+      this.#lost = true;
+      this.#failure = error ?? new Error('the cluster membership session ended');
+    };
+    session.on('error', lost);
+    session.on('end', () => lost());
+    return session;
+  }
+
+  async #tick(): Promise<void> {
+    try {
+      if (this.#lost) await this.#reconnect();
+      await this.#beat();
+    } catch (error) {
+      this.#failure = error as Error;
+    }
+  }
+
+  async #reconnect(): Promise<void> {
+    const session = newSession(this.#url);
+    try {
+      await session.connect();
+    } catch (error) {
+      await session.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.#left) {
+      await session.end().catch(() => undefined);
+      return;
+    }
+    const old = this.#session;
+    this.#session = this.#watch(session);
+    this.#lost = false;
+    await old.end().catch(() => undefined);
   }
 
   /**
@@ -43,8 +88,7 @@ export class ClusterMembership {
    * @throws StoreError `StoreUnreachable` when the database cannot be reached
    */
   static async join(url: string, advertiseUrl: string, ttlMs: number): Promise<ClusterMembership> {
-    const session = new pg.Client({ connectionString: url, application_name: 'switchboard-cluster' });
-    session.on('error', () => undefined);
+    const session = newSession(url);
     await translatedAsync('cannot join the cluster', async () => {
       await session.connect();
       await session.query('BEGIN');
@@ -56,7 +100,7 @@ export class ClusterMembership {
       );
       await session.query('COMMIT');
     });
-    const membership = new ClusterMembership(session, { id: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`, url: advertiseUrl }, ttlMs);
+    const membership = new ClusterMembership(url, session, { id: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`, url: advertiseUrl }, ttlMs);
     await translatedAsync('cannot join the cluster', () => membership.#beat());
     return membership;
   }
@@ -72,7 +116,7 @@ export class ClusterMembership {
     this.#failure = undefined;
   }
 
-  /** The live nodes, this one included while its heartbeat goes through. */
+  /** The live nodes, this one included while its heartbeat goes through; refused while the session is lost. */
   async live(): Promise<ClusterMember[]> {
     if (this.#failure) throw this.#failure;
     const { rows } = await this.#session.query<{ node: string; url: string }>(
@@ -91,8 +135,16 @@ export class ClusterMembership {
 
   /** Leaves at once: the others stop counting on this node before its routers are given up. */
   async leave(): Promise<void> {
+    this.#left = true;
     clearInterval(this.#heartbeat);
     await this.#session.query('DELETE FROM switchboard_cluster.nodes WHERE node = $1', [this.self.id]).catch(() => undefined);
     await this.#session.end().catch(() => undefined);
   }
+}
+
+/** A session of its own; errors are reported through `error` events, which `#watch` handles once it is adopted. */
+function newSession(url: string): pg.Client {
+  const session = new pg.Client({ connectionString: url, application_name: 'switchboard-cluster' });
+  session.on('error', () => undefined);
+  return session;
 }

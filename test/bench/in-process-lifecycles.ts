@@ -2,33 +2,14 @@
  * The WebSocket benchmark's lifecycle load (`server-driver.ts`), run in process on a `Router` over the memory store:
  * what the engine gives the same scenario with no network in between, the base of `wsToInProcessRatio`.
  */
-import { performance } from 'node:perf_hooks';
 import { Router } from '../../src/router.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import { WS_LOAD } from './drive.ts';
+import { LifecyclePump, WS_LOAD } from './drive.ts';
 
 /** One client creates jobs, keeping `inFlight` open; each worker accepts, completes and closes the offers it gets. */
 async function lifecycles(router: Router, limit: number, seconds: number): Promise<{ count: number; seconds: number }> {
   const prefix = `ip${Date.now().toString(36)}`;
-  let created = 0;
-  let closed = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  let finish!: () => void;
-  let fail!: (error: unknown) => void;
-  const finished = new Promise<void>((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
-  });
-  const createNext = (): void => {
-    if (created >= limit || performance.now() > deadline) return;
-    router.upsertJob(`${prefix}-${++created}`, { queueId: 'bench', channelId: 'voice' }).catch(fail);
-  };
-  const done = (): void => {
-    closed++;
-    if (closed === created && (created >= limit || performance.now() > deadline)) finish();
-    else createNext();
-  };
+  const pump = new LifecyclePump({ limit, seconds, create: (n) => router.upsertJob(`${prefix}-${n}`, { queueId: 'bench', channelId: 'voice' }) });
   const unsubscribes = await Promise.all(
     Array.from({ length: WS_LOAD.workers }, (_, w) => {
       const workerId = `bench-w${w}`;
@@ -36,16 +17,15 @@ async function lifecycles(router: Router, limit: number, seconds: number): Promi
         const { jobId, assignmentId } = await router.acceptJobOffer(workerId, offerId);
         await router.completeJob(jobId, assignmentId);
         await router.closeJob(jobId, assignmentId);
-        done();
+        pump.closed();
       };
-      return router.subscribe({ types: ['RouterWorkerOfferIssued'], workerId }, (event) => void take(String(event.data['offerId'])).catch(fail));
+      return router.subscribe({ types: ['RouterWorkerOfferIssued'], workerId }, (event) => void take(String(event.data['offerId'])).catch(pump.fail));
     }),
   );
-  for (let i = 0; i < WS_LOAD.inFlight; i++) createNext();
-  await finished;
-  const elapsed = (performance.now() - started) / 1000;
+  pump.start(WS_LOAD.inFlight);
+  const run = await pump.finished;
   for (const unsubscribe of unsubscribes) unsubscribe();
-  return { count: closed, seconds: elapsed };
+  return run;
 }
 
 /** Lifecycles per second of the WebSocket load in process, after the same warm-up. */

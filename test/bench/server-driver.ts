@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { SwitchboardClient, type OfferEvent } from '../../src/client/index.ts';
 import { wsUrlOf } from '../e2e/support/ws-server.ts';
 import { createQueue, createWorker } from '../e2e/support/ws-fixtures.ts';
-import { WS_LOAD } from './drive.ts';
+import { LifecyclePump, WS_LOAD } from './drive.ts';
 
 /** The driver's phases: WebSocket lifecycles, offer push latency, REST lifecycles. */
 export type DriverPhase = 'ws' | 'latency' | 'rest';
@@ -43,27 +43,11 @@ function percentile(sorted: readonly number[], p: number): number {
  */
 async function wsLifecycles(wsUrl: string, admin: SwitchboardClient, limit: number, seconds: number): Promise<{ count: number; seconds: number }> {
   const prefix = `ws${Date.now().toString(36)}`;
-  let created = 0;
-  let closed = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  let finish!: () => void;
-  let fail!: (error: unknown) => void;
-  const finished = new Promise<void>((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
+  const pump = new LifecyclePump({
+    limit,
+    seconds,
+    create: (n) => admin.call('upsertJob', { jobId: `${prefix}-${n}`, queueId: 'bench', channelId: 'voice' }),
   });
-
-  const createNext = (): void => {
-    if (created >= limit || performance.now() > deadline) return;
-    admin.call('upsertJob', { jobId: `${prefix}-${++created}`, queueId: 'bench', channelId: 'voice' }).catch(fail);
-  };
-  const done = (): void => {
-    closed++;
-    if (closed === created && (created >= limit || performance.now() > deadline)) finish();
-    else createNext();
-  };
-
   const workers = await Promise.all(
     Array.from({ length: WS.workers }, async (_, w) => {
       const workerId = `bench-w${w}`;
@@ -74,17 +58,16 @@ async function wsLifecycles(wsUrl: string, admin: SwitchboardClient, limit: numb
         const { jobId, assignmentId } = await client.call('acceptJobOffer', { workerId, offerId });
         await client.call('completeJob', { jobId, assignmentId });
         await client.call('closeJob', { jobId, assignmentId });
-        done();
+        pump.closed();
       };
-      await client.attachWorker(workerId, (offer) => void take(offer).catch(fail));
+      await client.attachWorker(workerId, (offer) => void take(offer).catch(pump.fail));
       return client;
     }),
   );
-  for (let i = 0; i < WS.inFlight; i++) createNext();
-  await finished;
-  const elapsed = (performance.now() - started) / 1000;
+  pump.start(WS.inFlight);
+  const run = await pump.finished;
   await Promise.all(workers.map((client) => client.close()));
-  return { count: closed, seconds: elapsed };
+  return run;
 }
 
 /**

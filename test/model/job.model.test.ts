@@ -3,7 +3,7 @@
  * a real actor, finished jobs staying finished, and the unassignment limit.
  */
 import { expect, it } from 'vitest';
-import { type JobData, jobMachine, MAX_UNASSIGNMENTS } from '../../machines/job.machine.ts';
+import { type JobData, type JobEvent, jobMachine, MAX_UNASSIGNMENTS } from '../../machines/job.machine.ts';
 import { describeMachineModel, type MachineModel, ModelRun, type ModelStep } from './model-harness.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -66,31 +66,32 @@ const model: MachineModel<typeof jobMachine> = {
 /** `closed` and `cancelled` are terminal statuses, though not final states (a finished job's tags can change). */
 const TERMINAL = new Set(['closed', 'cancelled']);
 
+/** The one event a move on each of these job events announces, when the move is taken. */
+const ANNOUNCED_ON_MOVE: Partial<Record<JobEvent['type'], string>> = {
+  'job.classificationFail': 'RouterJobClassificationFailed',
+  'job.scheduleFail': 'RouterJobSchedulingFailed',
+  'job.complete': 'RouterJobCompleted',
+  'job.deferClose': 'RouterJobCompleted',
+  'job.closeDue': 'RouterJobClosed',
+  'job.cancel': 'RouterJobCancelled',
+};
+
 /** What a step of the job must announce (spec §3.8), in order: each event by the move that makes it true. */
 function announcements({ event, before, after }: ModelStep<typeof jobMachine>): string[] {
   const from = String(before.value);
   const to = String(after.value);
   const moved = from !== to || (event.type === 'job.enqueue' && to === 'queued');
   const entered = moved && to === 'queued' ? ['RouterJobQueued'] : moved && to === 'waitingForActivation' ? ['RouterJobWaitingForActivation'] : [];
+  const onMove = ANNOUNCED_ON_MOVE[event.type];
+  if (onMove !== undefined) return moved ? [onMove] : [];
   switch (event.type) {
     case 'job.selectorsExpired':
       return ['RouterJobWorkerSelectorsExpired'];
     case 'job.classified':
       return from === 'pendingClassification' ? ['RouterJobClassified'] : [];
-    case 'job.classificationFail':
-      return moved ? ['RouterJobClassificationFailed'] : [];
-    case 'job.scheduleFail':
-      return moved ? ['RouterJobSchedulingFailed'] : [];
-    case 'job.complete':
-      return moved ? ['RouterJobCompleted'] : [];
     case 'job.close':
+      // Closing an assigned job completes it on the way.
       return !moved ? [] : from === 'assigned' ? ['RouterJobCompleted', 'RouterJobClosed'] : ['RouterJobClosed'];
-    case 'job.deferClose':
-      return moved ? ['RouterJobCompleted'] : [];
-    case 'job.closeDue':
-      return moved ? ['RouterJobClosed'] : [];
-    case 'job.cancel':
-      return moved ? ['RouterJobCancelled'] : [];
     case 'job.unassign':
       return moved ? ['RouterJobUnassigned', ...entered] : [];
     default:

@@ -92,7 +92,10 @@ export class EventFactory {
     return this.#make(fact.type, data);
   }
 
-  /** The worker announced the assignment an accepted offer became; the job it is for is in the job's queue. */
+  /**
+   * The worker announced the assignment an accepted offer became. The offer was made from the job's queue: a job
+   * that leaves its queue has its offers revoked.
+   */
   #acceptedEvent(fact: Extract<WorkerFact, { type: 'RouterWorkerOfferAccepted' }>): PendingEvent {
     const job = this.#sources.job(fact.jobId)!;
     const data = offerFields({ workerId: fact.workerId, queueId: job.queueId ?? '', offerId: fact.offerId }, job);
@@ -103,10 +106,12 @@ export class EventFactory {
 
   /** A worker's configuration as `RouterWorkerRegistered` and `RouterWorkerUpdated` carry it. */
   #registrationFields(workerId: string, config: WorkerConfig): Data {
-    const queue = this.#sources.queue;
     return {
       workerId,
-      queueAssignments: config.queues.map((id) => ({ id, name: queue(id)?.name, labels: queue(id)?.labels ?? {} })),
+      queueAssignments: config.queues.map((id) => {
+        const queue = this.#sources.queue(id);
+        return { id, name: queue?.name, labels: queue?.labels ?? {} };
+      }),
       channelConfigurations: config.channels.map(({ channelId, capacityCostPerJob, maxNumberOfJobs }) => ({
         channelId,
         capacityCostPerJob,

@@ -1,4 +1,6 @@
-import { and, assign, setup } from 'xstate';
+import { and, assertEvent, assign, emit, setup } from 'xstate';
+import type { RouterWorkerSelector } from '../src/protocol/common.schemas.ts';
+import { eventSelector, eventStatus, type EventExtra, type EventFact } from '../src/protocol/events.schemas.ts';
 import { JOB_FIELD_NAMES, type JobFieldName, type RouterJob, type RouterJobNote } from '../src/protocol/job.schemas.ts';
 import { toIso as iso } from '../src/time.ts';
 
@@ -24,20 +26,28 @@ export const MAX_UNASSIGNMENTS = 3;
 
 type At = { at: number };
 type Note = { note?: string | undefined };
+type EventSelectors = EventExtra<'RouterJobWorkerSelectorsExpired'>['expiredRequestedWorkerSelectors'];
 
 export type JobEvent =
   /** A caller's upsert: the job's writable fields become `fields` (so a field the merge patch removed goes). */
   | ({ type: 'job.update'; fields: JobFields } & At)
-  /** The router's own amendment of some fields (selector expiry, exception actions); the others are kept. */
+  /** The router's own amendment of some fields (an exception rule's actions); the others are kept. */
   | ({ type: 'job.amend'; changes: Partial<JobData> } & At)
   | ({ type: 'job.classify' } & At)
-  | ({ type: 'job.classified'; changes: Partial<JobData> } & At)
-  | ({ type: 'job.classificationFail' } & At)
+  /** Classification's result: the fields it sets, and the queue it chose and the policy that chose it, as announced. */
+  | ({ type: 'job.classified'; changes: Partial<JobData> } & Pick<EventExtra<'RouterJobClassified'>, 'queueDetails' | 'classificationPolicyId'> & At)
+  | ({ type: 'job.classificationFail' } & Pick<EventExtra<'RouterJobClassificationFailed'>, 'errors'> & At)
+  /** Selectors came to their `expiresAt`: `changes` marks them expired, `expired` lists them. */
+  | ({
+      type: 'job.selectorsExpired';
+      changes: Pick<JobData, 'requestedWorkerSelectors' | 'attachedWorkerSelectors'>;
+      expired: { readonly requested: readonly RouterWorkerSelector[]; readonly attached: readonly RouterWorkerSelector[] };
+    } & At)
   | ({ type: 'job.enqueue' } & At)
   | ({ type: 'job.suspend' } & At)
   | ({ type: 'job.schedule' } & At)
   | ({ type: 'job.scheduleArmed' } & At)
-  | ({ type: 'job.scheduleFail' } & At)
+  | ({ type: 'job.scheduleFail' } & Pick<EventExtra<'RouterJobSchedulingFailed'>, 'scheduledOn' | 'failureReason'> & At)
   | ({ type: 'job.scheduleDue' } & At)
   | ({ type: 'job.assign'; assignmentId: string; workerId: string } & At)
   | ({ type: 'job.complete'; assignmentId: string } & At & Note)
@@ -47,6 +57,22 @@ export type JobEvent =
   | ({ type: 'job.cancel'; dispositionCode?: string | undefined } & At & Note)
   | ({ type: 'job.unassign'; assignmentId: string; suspendMatching: boolean } & At);
 
+/** The events a job's transitions announce (spec §3.8); `RouterJobDeleted` and `RouterJobExceptionTriggered` are no transition of the job. */
+type JobFactType =
+  | 'RouterJobReceived'
+  | 'RouterJobClassified'
+  | 'RouterJobQueued'
+  | 'RouterJobClassificationFailed'
+  | 'RouterJobCompleted'
+  | 'RouterJobClosed'
+  | 'RouterJobCancelled'
+  | 'RouterJobWorkerSelectorsExpired'
+  | 'RouterJobUnassigned'
+  | 'RouterJobWaitingForActivation'
+  | 'RouterJobSchedulingFailed';
+
+/** What a job's transition emits: the event type, the job as the transition leaves it, and the event's own fields. */
+export type JobFact = { [T in JobFactType]: EventFact<T, { readonly job: JobData }> }[JobFactType];
 
 /** The job without its writable fields: what an upsert keeps (id, assignments, times, attached selectors). */
 function readOnlyPart(job: JobData): Partial<JobData> {
@@ -69,6 +95,31 @@ function stamped(context: JobContext, fields: ReadonlyArray<'completedAt' | 'clo
   return { ...context.job.assignments, [id]: updated };
 }
 
+/** The status `RouterJobReceived` reports: where the job is on its way in. */
+function receivedStatus(job: JobData): 'pendingClassification' | 'pendingSchedule' | 'queued' | 'waitingForActivation' {
+  if (job.classificationPolicyId !== undefined) return 'pendingClassification';
+  if (job.matchingMode.kind === 'scheduleAndSuspend') return 'pendingSchedule';
+  return job.matchingMode.kind === 'queueAndMatch' ? 'queued' : 'waitingForActivation';
+}
+
+function expiredOf(selectors: readonly RouterWorkerSelector[]): EventSelectors {
+  return selectors.filter((selector) => selector.status === 'expired').map(eventSelector);
+}
+
+/** The fields `RouterJobWaitingForActivation` and `RouterJobSchedulingFailed` start with. */
+function waitingFields(job: JobData) {
+  return {
+    priority: job.priority,
+    expiredAttachedWorkerSelectors: expiredOf(job.attachedWorkerSelectors),
+    expiredRequestedWorkerSelectors: expiredOf(job.requestedWorkerSelectors),
+  };
+}
+
+/** The worker an assignment of the job is to; an assignment always names one, though the wire model makes it optional. */
+function assignedWorker(job: JobData, assignmentId: string | undefined): string {
+  return (assignmentId === undefined ? undefined : job.assignments[assignmentId]?.workerId) ?? '';
+}
+
 /**
  * Rules about statuses that code outside the machine needs, kept on the states that they describe:
  * - `terminal`: the job is finished for good (`closed`, `cancelled`); only these may be deleted, and lists'
@@ -79,20 +130,105 @@ function stamped(context: JobContext, fields: ReadonlyArray<'completedAt' | 'clo
  */
 export type JobTag = 'terminal' | 'holdsAssignment' | 'settled';
 
-const cancelFrom = { 'job.cancel': { target: '#job.cancelled', actions: 'recordCancel' } } as const;
+const cancelFrom = { 'job.cancel': { target: '#job.cancelled', actions: ['recordCancel', 'announceCancelled'] } } as const;
 
 /**
  * A job's status lifecycle (spec §3.1). Each state is a wire status. Matching, offers and capacity live in other
  * actors; this machine only decides which moves are legal and records what each move means for the job's fields.
+ * The move that makes an event of spec §3.8 true announces it (the `announce…` actions emit a {@link JobFact}),
+ * built from the job as the move leaves it.
  */
 export const jobMachine = setup({
-  types: { context: {} as JobContext, events: {} as JobEvent, input: {} as JobInput, tags: {} as JobTag },
+  types: { context: {} as JobContext, events: {} as JobEvent, input: {} as JobInput, tags: {} as JobTag, emitted: {} as JobFact },
   actions: {
+    announceReceived: emit(({ context: { job } }) => ({
+      type: 'RouterJobReceived' as const,
+      job,
+      jobStatus: eventStatus(receivedStatus(job)),
+      classificationPolicyId: job.classificationPolicyId,
+      priority: job.priority,
+      requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
+      scheduledOn: job.matchingMode.kind === 'scheduleAndSuspend' ? job.matchingMode.scheduleAt : undefined,
+      unavailableForMatching: job.matchingMode.kind !== 'queueAndMatch',
+    })),
+    announceClassified: emit(({ context: { job }, event }) => {
+      assertEvent(event, 'job.classified');
+      return {
+        type: 'RouterJobClassified' as const,
+        job,
+        queueDetails: event.queueDetails,
+        classificationPolicyId: event.classificationPolicyId,
+        priority: job.priority,
+        attachedWorkerSelectors: job.attachedWorkerSelectors.map(eventSelector),
+      };
+    }),
+    announceClassificationFailed: emit(({ context: { job }, event }) => {
+      assertEvent(event, 'job.classificationFail');
+      return { type: 'RouterJobClassificationFailed' as const, job, classificationPolicyId: job.classificationPolicyId, errors: event.errors };
+    }),
+    announceQueued: emit(({ context: { job } }) => ({
+      type: 'RouterJobQueued' as const,
+      job,
+      priority: job.priority,
+      requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
+      attachedWorkerSelectors: job.attachedWorkerSelectors.map(eventSelector),
+    })),
+    announceWaiting: emit(({ context: { job } }) => ({
+      type: 'RouterJobWaitingForActivation' as const,
+      job,
+      ...waitingFields(job),
+      scheduledOn: job.scheduledAt,
+      unavailableForMatching: true as const,
+    })),
+    announceSchedulingFailed: emit(({ context: { job }, event }) => {
+      assertEvent(event, 'job.scheduleFail');
+      return {
+        type: 'RouterJobSchedulingFailed' as const,
+        job,
+        ...waitingFields(job),
+        scheduledOn: event.scheduledOn,
+        unavailableForMatching: true as const,
+        failureReason: event.failureReason,
+      };
+    }),
+    announceSelectorsExpired: emit(({ context: { job }, event }) => {
+      assertEvent(event, 'job.selectorsExpired');
+      return {
+        type: 'RouterJobWorkerSelectorsExpired' as const,
+        job,
+        expiredRequestedWorkerSelectors: event.expired.requested.map(eventSelector),
+        expiredAttachedWorkerSelectors: event.expired.attached.map(eventSelector),
+      };
+    }),
+    announceCompleted: emit(({ context }) => ({
+      type: 'RouterJobCompleted' as const,
+      job: context.job,
+      assignmentId: context.assignmentId ?? '',
+      workerId: assignedWorker(context.job, context.assignmentId),
+    })),
+    announceClosed: emit(({ context }) => ({
+      type: 'RouterJobClosed' as const,
+      job: context.job,
+      assignmentId: context.assignmentId ?? '',
+      workerId: assignedWorker(context.job, context.assignmentId),
+      dispositionCode: context.job.dispositionCode,
+    })),
+    announceCancelled: emit(({ context: { job }, event }) => {
+      assertEvent(event, 'job.cancel');
+      return { type: 'RouterJobCancelled' as const, job, note: event.note, dispositionCode: job.dispositionCode };
+    }),
+    // Before the assignment is removed from the job, so that the worker it was to is known.
+    announceUnassigned: emit(({ context }) => ({
+      type: 'RouterJobUnassigned' as const,
+      job: context.job,
+      assignmentId: context.assignmentId ?? '',
+      workerId: assignedWorker(context.job, context.assignmentId),
+    })),
     applyFields: assign(({ context, event }) =>
       event.type === 'job.update' ? { ...context, job: { ...readOnlyPart(context.job), ...event.fields } as JobData } : context,
     ),
     applyChanges: assign(({ context, event }) =>
-      event.type === 'job.amend' || event.type === 'job.classified'
+      event.type === 'job.amend' || event.type === 'job.classified' || event.type === 'job.selectorsExpired'
         ? { ...context, job: { ...context.job, ...event.changes } }
         : context,
     ),
@@ -183,9 +319,15 @@ export const jobMachine = setup({
   id: 'job',
   context: ({ input }) => ({ ...input, unassignmentCount: 0, assignmentId: undefined, pendingClose: undefined }),
   initial: 'created',
-  on: { 'job.update': { actions: 'applyFields' }, 'job.amend': { actions: 'applyChanges' } },
+  on: {
+    'job.update': { actions: 'applyFields' },
+    'job.amend': { actions: 'applyChanges' },
+    'job.selectorsExpired': { actions: ['applyChanges', 'announceSelectorsExpired'] },
+  },
   states: {
     created: {
+      // Only a new job enters `created`: a job brought back from its record is restored, not entered.
+      entry: 'announceReceived',
       on: {
         'job.classify': 'pendingClassification',
         'job.enqueue': { target: 'queued', actions: 'recordEnqueued' },
@@ -196,8 +338,8 @@ export const jobMachine = setup({
     },
     pendingClassification: {
       on: {
-        'job.classified': { actions: 'applyChanges' },
-        'job.classificationFail': 'classificationFailed',
+        'job.classified': { actions: ['applyChanges', 'announceClassified'] },
+        'job.classificationFail': { target: 'classificationFailed', actions: 'announceClassificationFailed' },
         'job.enqueue': { target: 'queued', actions: 'recordEnqueued' },
         'job.suspend': 'waitingForActivation',
         // A classified job whose matching mode is scheduleAndSuspend is scheduled once its queue is known.
@@ -209,6 +351,7 @@ export const jobMachine = setup({
       on: { 'job.classify': 'pendingClassification', ...cancelFrom },
     },
     queued: {
+      entry: 'announceQueued',
       on: {
         'job.assign': { target: 'assigned', actions: 'recordAssignment' },
         'job.classify': 'pendingClassification',
@@ -218,6 +361,7 @@ export const jobMachine = setup({
       },
     },
     waitingForActivation: {
+      entry: 'announceWaiting',
       on: {
         'job.enqueue': { target: 'queued', actions: 'recordEnqueued' },
         'job.classify': 'pendingClassification',
@@ -225,7 +369,7 @@ export const jobMachine = setup({
       },
     },
     pendingSchedule: {
-      on: { 'job.scheduleArmed': 'scheduled', 'job.scheduleFail': 'scheduleFailed', ...cancelFrom },
+      on: { 'job.scheduleArmed': 'scheduled', 'job.scheduleFail': { target: 'scheduleFailed', actions: 'announceSchedulingFailed' }, ...cancelFrom },
     },
     scheduled: {
       on: {
@@ -239,16 +383,17 @@ export const jobMachine = setup({
     assigned: {
       tags: ['holdsAssignment', 'settled'],
       on: {
-        'job.complete': { guard: 'isCurrentAssignment', target: 'completed', actions: 'recordComplete' },
-        'job.close': { guard: 'isCurrentAssignment', target: 'closed', actions: 'recordClose' },
-        'job.deferClose': { guard: 'isCurrentAssignment', target: 'completed', actions: 'recordDeferredClose' },
+        'job.complete': { guard: 'isCurrentAssignment', target: 'completed', actions: ['recordComplete', 'announceCompleted'] },
+        // Closing an assigned job completes it on the way.
+        'job.close': { guard: 'isCurrentAssignment', target: 'closed', actions: ['recordClose', 'announceCompleted', 'announceClosed'] },
+        'job.deferClose': { guard: 'isCurrentAssignment', target: 'completed', actions: ['recordDeferredClose', 'announceCompleted'] },
         'job.unassign': [
           {
             guard: and(['mayUnassign', 'suspendsMatching']),
             target: 'waitingForActivation',
-            actions: 'recordUnassign',
+            actions: ['announceUnassigned', 'recordUnassign'],
           },
-          { guard: 'mayUnassign', target: 'queued', actions: ['recordUnassign', 'recordEnqueued'] },
+          { guard: 'mayUnassign', target: 'queued', actions: ['announceUnassigned', 'recordUnassign', 'recordEnqueued'] },
         ],
         ...cancelFrom,
       },
@@ -256,9 +401,9 @@ export const jobMachine = setup({
     completed: {
       tags: ['holdsAssignment', 'settled'],
       on: {
-        'job.close': { guard: 'isCurrentAssignment', target: 'closed', actions: 'recordClose' },
+        'job.close': { guard: 'isCurrentAssignment', target: 'closed', actions: ['recordClose', 'announceClosed'] },
         'job.deferClose': { guard: 'isCurrentAssignment', actions: 'recordDeferredClose' },
-        'job.closeDue': { guard: 'hasPendingClose', target: 'closed', actions: 'recordClose' },
+        'job.closeDue': { guard: 'hasPendingClose', target: 'closed', actions: ['recordClose', 'announceClosed'] },
       },
     },
     // Terminal statuses, but not final states: tags and notes of a finished job can still be updated.

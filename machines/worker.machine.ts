@@ -1,6 +1,7 @@
-import { assign, setup } from 'xstate';
+import { assertEvent, assign, emit, enqueueActions, setup } from 'xstate';
 import { hasRoomFor, mayHoldAnotherOffer } from '../src/matching/capacity.ts';
 import type { ChannelView, Labels, WorkerView } from '../src/matching/types.ts';
+import type { EventExtra, EventFact } from '../src/protocol/events.schemas.ts';
 
 /** What a caller configures on a worker (the writable wire fields, `labels` including the implicit `Id`). */
 export interface WorkerConfig {
@@ -50,6 +51,38 @@ export type WorkerEvent =
   | { type: 'worker.assign'; offerId: string; assignmentId: string; at: number }
   | { type: 'worker.release'; assignmentId: string; at: number };
 
+/** What the registration events are about: the worker and the configuration it takes on. */
+type Registration = { readonly workerId: string; readonly config: WorkerConfig };
+
+/**
+ * What a worker's transition emits: `RouterWorkerRegistered` and `RouterWorkerUpdated` with the configuration the
+ * worker takes on (the engine adds its queues' names and labels), `RouterWorkerDeregistered` with its id.
+ */
+export type WorkerFact =
+  | EventFact<'RouterWorkerRegistered', Registration>
+  | EventFact<'RouterWorkerUpdated', Registration>
+  | EventFact<'RouterWorkerDeregistered', { readonly workerId: string }>
+  | EventFact<
+      'RouterWorkerOfferAccepted',
+      { readonly offerId: string; readonly jobId: string; readonly workerId: string },
+      Pick<EventExtra<'RouterWorkerOfferAccepted'>, 'assignmentId' | 'workerLabels' | 'workerTags'>
+    >;
+
+type UpdatedProperties = EventExtra<'RouterWorkerUpdated'>['updatedWorkerProperties'];
+
+/** Names of the properties that changed, in Event Grid's preview vocabulary (`RouterWorkerUpdated`). */
+function updatedProperties(before: WorkerConfig, after: WorkerConfig): UpdatedProperties {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const changed: UpdatedProperties = [];
+  if (before.availableForOffers !== after.availableForOffers) changed.push('AvailableForOffers');
+  if (before.capacity !== after.capacity) changed.push('TotalCapacity');
+  if (!same(before.queues, after.queues)) changed.push('QueueAssignments');
+  if (!same(before.labels, after.labels)) changed.push('Labels');
+  if (!same(before.tags, after.tags)) changed.push('Tags');
+  if (!same(before.channels, after.channels)) changed.push('ChannelConfigurations');
+  return changed;
+}
+
 type WorkerCore = Pick<WorkerContext, 'id' | 'config' | 'offers' | 'assignments' | 'availableSince' | 'active'>;
 
 /** Derives the matching view from the configuration and what the worker holds. */
@@ -98,11 +131,38 @@ function without<T>(record: Readonly<Record<string, T>>, key: string): Record<st
 /**
  * A worker: `inactive` ⇄ `active`, and `draining` when it deregisters while jobs are still assigned (it leaves for
  * `inactive` as the last one is released). Capacity is reserved here, synchronously, so a worker listening on several
- * queues is never over-committed.
+ * queues is never over-committed. A configuration announces what it does (a {@link WorkerFact}): registering,
+ * deregistering, or else the properties it changed; the announcement is made before the configuration is applied,
+ * so that it can be compared with the one it replaces. Turning an accepted offer into an assignment announces
+ * `RouterWorkerOfferAccepted`: this is where the assignment gets its id (the engine adds the job's fields and queue).
  */
 export const workerMachine = setup({
-  types: { context: {} as WorkerContext, events: {} as WorkerEvent, input: {} as WorkerInput },
+  types: { context: {} as WorkerContext, events: {} as WorkerEvent, input: {} as WorkerInput, emitted: {} as WorkerFact },
   actions: {
+    announceRegistered: emit(({ context, event }) => {
+      assertEvent(event, 'worker.configure');
+      return { type: 'RouterWorkerRegistered' as const, workerId: context.id, config: event.config };
+    }),
+    announceDeregistered: emit(({ context }) => ({ type: 'RouterWorkerDeregistered' as const, workerId: context.id })),
+    // Before the offer becomes the assignment, while the worker still holds it.
+    announceAccepted: emit(({ context, event }) => {
+      assertEvent(event, 'worker.assign');
+      return {
+        type: 'RouterWorkerOfferAccepted' as const,
+        offerId: event.offerId,
+        jobId: context.offers[event.offerId]!.jobId,
+        workerId: context.id,
+        assignmentId: event.assignmentId,
+        workerLabels: context.labels,
+        workerTags: context.config.tags,
+      };
+    }),
+    announceUpdated: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'worker.configure');
+      const updatedWorkerProperties = updatedProperties(context.config, event.config);
+      if (updatedWorkerProperties.length > 0)
+        enqueue.emit({ type: 'RouterWorkerUpdated' as const, workerId: context.id, config: event.config, updatedWorkerProperties });
+    }),
     applyConfig: assign(({ context, event }) =>
       event.type === 'worker.configure' ? configured({ ...context, config: event.config }) : context,
     ),
@@ -190,21 +250,21 @@ export const workerMachine = setup({
       entry: 'markUnavailable',
       on: {
         'worker.configure': [
-          { guard: 'wantsOffers', target: 'active', actions: ['applyConfig', 'markAvailable'] },
-          { actions: 'applyConfig' },
+          { guard: 'wantsOffers', target: 'active', actions: ['announceRegistered', 'applyConfig', 'markAvailable'] },
+          { actions: ['announceUpdated', 'applyConfig'] },
         ],
       },
     },
     active: {
       on: {
         'worker.configure': [
-          { guard: 'wantsOffers', actions: 'applyConfig' },
-          { guard: 'hasAssignments', target: 'draining', actions: 'applyConfig' },
-          { target: 'inactive', actions: 'applyConfig' },
+          { guard: 'wantsOffers', actions: ['announceUpdated', 'applyConfig'] },
+          { guard: 'hasAssignments', target: 'draining', actions: ['announceDeregistered', 'applyConfig'] },
+          { target: 'inactive', actions: ['announceDeregistered', 'applyConfig'] },
         ],
         'worker.reserve': { guard: 'canTakeOffer', actions: 'holdOffer' },
         // Only an active worker takes on work: deregistering revokes offers first, so none is left to accept.
-        'worker.assign': { guard: 'holdsOffer', actions: 'convertOfferToAssignment' },
+        'worker.assign': { guard: 'holdsOffer', actions: ['announceAccepted', 'convertOfferToAssignment'] },
       },
     },
     draining: {
@@ -212,8 +272,8 @@ export const workerMachine = setup({
       always: { guard: 'hasNoAssignments', target: 'inactive' },
       on: {
         'worker.configure': [
-          { guard: 'wantsOffers', target: 'active', actions: ['applyConfig', 'markAvailable'] },
-          { actions: 'applyConfig' },
+          { guard: 'wantsOffers', target: 'active', actions: ['announceRegistered', 'applyConfig', 'markAvailable'] },
+          { actions: ['announceUpdated', 'applyConfig'] },
         ],
       },
     },

@@ -9,6 +9,7 @@ import type { DocumentKind, StoredDocument } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import { ACTOR_KINDS, type ActorKind, type ActorState, type CommitPipeline } from './commit-pipeline.ts';
 import { encodeJob, encodeWorker } from './document-codec.ts';
+import type { MachineFact } from './event-data.ts';
 import { OrderedIdMap } from './ordered-ids.ts';
 import type { JobRecord, WorkerRecord } from './records.ts';
 import type { ResourceCatalogue } from './resource-catalogue.ts';
@@ -25,6 +26,11 @@ export interface RegistryHooks {
   holdsOffers(jobId: string): boolean;
   /** A worker changed in a way that may let it take an offer. */
   workerMayMatch(workerId: string): void;
+  /**
+   * A job, worker or offer machine announced an event (`emit`). One function for every actor: it is listening on
+   * each before the actor starts, so that what a new actor's first state announces on entry is heard too.
+   */
+  heard(fact: MachineFact): void;
 }
 
 /**
@@ -63,7 +69,9 @@ export class ActorRegistry {
 
   /** Creates the actor of a new job in `created` and records it. */
   createJob(job: JobData): JobRecord {
-    const actor = createActor(jobMachine, { input: { job } }).start();
+    const actor = createActor(jobMachine, { input: { job } });
+    actor.on('*', this.#hooks.heard);
+    actor.start();
     this.#liveJobs.set(job.id, actor);
     this.#pipeline.recordTransition('job', job.id, null, 'created', 'job.create');
     return this.#syncJob(job.id, actor, 0);
@@ -123,7 +131,9 @@ export class ActorRegistry {
     actor = createActor(jobMachine, {
       snapshot: jobMachine.resolveState({ value: record.status, context: record.context }),
       input: { job: record.context.job },
-    }).start();
+    });
+    actor.on('*', this.#hooks.heard);
+    actor.start();
     this.#liveJobs.set(jobId, actor);
     return actor;
   }
@@ -191,6 +201,7 @@ export class ActorRegistry {
   }
 
   #addWorker(actor: WorkerActor): WorkerActor {
+    actor.on('*', this.#hooks.heard);
     actor.start();
     const context = actor.getSnapshot().context;
     this.workers.set(context.id, actor);
@@ -228,9 +239,13 @@ export class ActorRegistry {
 
   // ---------------------------------------------------------------- offers and queues
 
-  /** Creates a live offer's actor in `issued`. */
-  createOffer(input: Omit<OfferContext, 'endedAt' | 'retryOfferAt'>): void {
-    this.offers.set(input.offerId, createActor(offerMachine, { input }).start());
+  /** Creates a live offer's actor in `issued`; a `restored` offer is heard from only once it has entered it. */
+  createOffer(input: Omit<OfferContext, 'endedAt' | 'retryOfferAt'>, restored: boolean): void {
+    const actor = createActor(offerMachine, { input });
+    if (!restored) actor.on('*', this.#hooks.heard);
+    actor.start();
+    if (restored) actor.on('*', this.#hooks.heard);
+    this.offers.set(input.offerId, actor);
     this.#pipeline.recordTransition('offer', input.offerId, null, 'issued', 'offer.issue');
   }
 

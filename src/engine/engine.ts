@@ -90,7 +90,12 @@ export class Engine {
     this.newId = options.newId ?? randomUUID;
     this.ruleEvaluator = options.ruleEvaluator ?? createRuleEvaluator();
     this.random = options.random ?? Math.random;
-    this.events = new EventFactory(this.newId, () => this.clock.now());
+    // What a machine's fact does not carry is looked up when it is heard.
+    this.events = new EventFactory(this.newId, () => this.clock.now(), {
+      job: (jobId) => this.actors.jobs.get(jobId)?.context.job,
+      worker: (workerId) => this.actors.workerContext(workerId),
+      queue: (queueId) => this.catalogue.queueResource(queueId),
+    });
     this.log = new EventLog(this.store, lastSequenceNumber);
     const pipeline = (this.#pipeline = new CommitPipeline(this.store, this.log, (kind, id) => this.#document(kind, id)));
     this.deadlines = new DeadlineHeap(this.clock, (key, at) => this.#onDeadline(key, at));
@@ -99,13 +104,17 @@ export class Engine {
     const registry = (this.actors = new ActorRegistry(pipeline, catalogue, this.clock, {
       holdsOffers: (jobId) => this.offers.of(jobId).size > 0,
       workerMayMatch: (workerId) => this.matching.worker(workerId),
+      heard: (fact) => {
+        const event = this.events.fromFact(fact);
+        if (event) pipeline.emit(event);
+      },
     }));
-    const offers = (this.offers = new OfferBook(registry, pipeline, this.events, this.deadlines, {
+    const offers = (this.offers = new OfferBook(registry, pipeline, this.deadlines, {
       offerEnded: (jobId, queueId) => this.matching.offerEnded(jobId, queueId),
       wantMatch: (jobId) => this.matching.job(jobId),
     }));
     const dispatch = (this.dispatch = new QueueDispatch(pipeline, registry, this.clock, (jobId) => this.matching.job(jobId)));
-    const parts = { registry, offers, catalogue, dispatch, pipeline, events: this.events, clock: this.clock, newId: this.newId };
+    const parts = { registry, offers, catalogue, dispatch, clock: this.clock, newId: this.newId };
     const matching = (this.matching = new Matching(parts));
     this.#scoring = new AsyncScoring({
       matching,

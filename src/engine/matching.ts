@@ -5,11 +5,8 @@ import { dispatchesBefore, type IndexEntry } from '../matching/queue-index.ts';
 import type { DistributionView, JobView, WorkerView } from '../matching/types.ts';
 import type { DistributionPolicy } from '../protocol/distribution-policy.schemas.ts';
 import type { AsyncWorkerScorer } from '../policy/scoring.ts';
-import { toIso } from '../time.ts';
 import type { ActorRegistry, WorkerActor } from './actor-registry.ts';
 import type { Clock } from './clock.ts';
-import type { CommitPipeline } from './commit-pipeline.ts';
-import type { EventFactory } from './event-data.ts';
 import type { OfferBook } from './offer-book.ts';
 import { activeSelectors, type QueueDispatch } from './queue-dispatch.ts';
 import type { JobRecord } from './records.ts';
@@ -34,8 +31,6 @@ export class Matching {
   readonly #offers: OfferBook;
   readonly #catalogue: ResourceCatalogue;
   readonly #dispatch: QueueDispatch;
-  readonly #pipeline: CommitPipeline;
-  readonly #events: EventFactory;
   readonly #clock: Clock;
   readonly #newId: () => string;
   #scoring: JobScoring | undefined;
@@ -45,8 +40,6 @@ export class Matching {
     offers: OfferBook;
     catalogue: ResourceCatalogue;
     dispatch: QueueDispatch;
-    pipeline: CommitPipeline;
-    events: EventFactory;
     clock: Clock;
     newId: () => string;
   }) {
@@ -54,8 +47,6 @@ export class Matching {
     this.#offers = parts.offers;
     this.#catalogue = parts.catalogue;
     this.#dispatch = parts.dispatch;
-    this.#pipeline = parts.pipeline;
-    this.#events = parts.events;
     this.#clock = parts.clock;
     this.#newId = parts.newId;
   }
@@ -238,18 +229,8 @@ export class Matching {
     const held = { offerId, jobId: job.id, channelId: job.channelId ?? '', capacityCost: channel.capacityCostPerJob, offeredAt: now, expiresAt };
     const after = this.#registry.sendWorker(workerId, { type: 'worker.reserve', offer: held });
     if (!after.offers[offerId]) return false;
+    // The offer announces `RouterWorkerOfferIssued` as it enters `issued`.
     this.#offers.start({ ...held, workerId, queueId });
-    this.#pipeline.emit(
-      this.#events.offer('RouterWorkerOfferIssued', { workerId, queueId, offerId }, job, {
-        jobPriority: job.priority,
-        workerLabels: after.labels,
-        workerTags: after.config.tags,
-        jobLabels: job.labels,
-        jobTags: job.tags,
-        offeredOn: toIso(now),
-        expiresOn: expiresAt === undefined ? undefined : toIso(expiresAt),
-      }),
-    );
     return true;
   }
 }

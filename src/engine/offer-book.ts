@@ -3,7 +3,6 @@ import type { WorkerContext } from '../../machines/worker.machine.ts';
 import type { ActorRegistry, OfferActor } from './actor-registry.ts';
 import type { CommitPipeline } from './commit-pipeline.ts';
 import type { DeadlineHeap } from './deadline-heap.ts';
-import type { EventFactory } from './event-data.ts';
 
 /** How an offer ended, kept for a while so a late accept or decline is answered precisely. */
 export type OfferOutcome = 'accepted' | 'declined' | 'expired' | 'revoked';
@@ -35,14 +34,12 @@ export class OfferBook {
   readonly #declinedBy = new Map<string, Set<string>>();
   readonly #registry: ActorRegistry;
   readonly #pipeline: CommitPipeline;
-  readonly #events: EventFactory;
   readonly #deadlines: DeadlineHeap;
   readonly #hooks: OfferBookHooks;
 
-  constructor(registry: ActorRegistry, pipeline: CommitPipeline, events: EventFactory, deadlines: DeadlineHeap, hooks: OfferBookHooks) {
+  constructor(registry: ActorRegistry, pipeline: CommitPipeline, deadlines: DeadlineHeap, hooks: OfferBookHooks) {
     this.#registry = registry;
     this.#pipeline = pipeline;
-    this.#events = events;
     this.#deadlines = deadlines;
     this.#hooks = hooks;
   }
@@ -85,9 +82,12 @@ export class OfferBook {
 
   // ---------------------------------------------------------------- live offers
 
-  /** Creates the offer actor, links it to its job and arms its expiry. Also used when restoring from the store. */
-  start(input: Omit<OfferContext, 'endedAt' | 'retryOfferAt'>): void {
-    this.#registry.createOffer(input);
+  /**
+   * Creates the offer actor, links it to its job and arms its expiry; a new offer announces
+   * `RouterWorkerOfferIssued`, one `restored` from the store does not.
+   */
+  start(input: Omit<OfferContext, 'endedAt' | 'retryOfferAt'>, restored = false): void {
+    this.#registry.createOffer(input, restored);
     let jobOffers = this.#byJob.get(input.jobId);
     if (!jobOffers) this.#byJob.set(input.jobId, (jobOffers = new Map()));
     jobOffers.set(input.offerId, input.workerId);
@@ -98,13 +98,14 @@ export class OfferBook {
   restoreHeldBy(worker: WorkerContext): void {
     for (const held of Object.values(worker.offers)) {
       const queueId = this.#registry.jobs.get(held.jobId)?.context.job.queueId ?? '';
-      this.start({ ...held, workerId: worker.id, queueId });
+      this.start({ ...held, workerId: worker.id, queueId }, true);
     }
   }
 
   /**
-   * Ends a live offer: the offer actor takes its final state, the worker releases the capacity, the job may be
-   * offered again. `accepted` is handled by `accept`, which converts the capacity instead of releasing it.
+   * Ends a live offer: the offer actor takes its final state (announcing how the offer ended), the worker releases
+   * the capacity, the job may be offered again. `accepted` is handled by `accept`, which converts the capacity
+   * instead of releasing it.
    */
   end(offerId: string, outcome: Exclude<OfferOutcome, 'accepted'>, at: number, retryOfferAt?: number): OfferContext | undefined {
     const actor = this.#registry.offers.get(offerId);
@@ -116,13 +117,7 @@ export class OfferBook {
     const offer = actor.getSnapshot().context;
     this.#forget(offer, outcome);
     this.#registry.sendWorker(offer.workerId, { type: 'worker.offerEnded', offerId, at });
-    const record = this.#registry.jobs.get(offer.jobId);
-    if (record) {
-      const eventType =
-        outcome === 'declined' ? 'RouterWorkerOfferDeclined' : outcome === 'expired' ? 'RouterWorkerOfferExpired' : 'RouterWorkerOfferRevoked';
-      this.#pipeline.emit(this.#events.offer(eventType, offer, record.context.job, {}));
-      this.#hooks.offerEnded(offer.jobId, offer.queueId);
-    }
+    if (this.#registry.jobs.has(offer.jobId)) this.#hooks.offerEnded(offer.jobId, offer.queueId);
     return offer;
   }
 

@@ -1,6 +1,5 @@
 import { jobStatusHasTag, type JobData, type JobEvent } from '../../machines/job.machine.ts';
 import type { Engine, JobRecord } from '../engine/engine.ts';
-import { eventSelector, eventStatus } from '../engine/event-data.ts';
 import { RouterError } from '../errors.ts';
 import type {
   CancelJobOptions,
@@ -13,8 +12,8 @@ import type { ListJobsFilters, RouterJob, RouterJobPositionDetails } from '../pr
 import type { RouterQueueStatistics } from '../protocol/queue.schemas.ts';
 import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
 import { classifyJob, reclassifyOnUpdate } from '../policy/classification.ts';
-import { enqueue, queuedEvent, route, withdraw } from '../policy/routing.ts';
-import { enterPendingSchedule, waitingForActivation } from '../policy/scheduling.ts';
+import { enqueue, route, withdraw } from '../policy/routing.ts';
+import { enterPendingSchedule } from '../policy/scheduling.ts';
 import { armSelectorExpiry, stampSelector } from '../policy/selector-expiry.ts';
 import { cancelNow, releaseAssignment } from '../policy/cancellation.ts';
 import type { UpsertResult } from './admin.ts';
@@ -70,13 +69,6 @@ export function upsertJob(engine: Engine, jobId: string, body: unknown, conditio
   return updateJob(engine, existing, fields);
 }
 
-/** The status `RouterJobReceived` reports: where the job is on its way in. */
-function receivedStatus(job: JobData): 'pendingClassification' | 'pendingSchedule' | 'queued' | 'waitingForActivation' {
-  if (job.classificationPolicyId !== undefined) return 'pendingClassification';
-  if (job.matchingMode.kind === 'scheduleAndSuspend') return 'pendingSchedule';
-  return job.matchingMode.kind === 'queueAndMatch' ? 'queued' : 'waitingForActivation';
-}
-
 /**
  * A job always has a channel and a way to a queue, created or patched: a merge patch's `null` removes a field, so
  * `channelId: null` (or `queueId: null` on a job without a classification policy) would otherwise leave a job that
@@ -93,16 +85,6 @@ function createJob(engine: Engine, jobId: string, fields: WritableOf<'job'>): Pr
     const record = engine.actors.createJob({ id: jobId, ...fields, attachedWorkerSelectors: [], assignments: {} });
     const job = record.context.job;
     const classified = job.classificationPolicyId !== undefined;
-    engine.emit(
-      engine.events.job('RouterJobReceived', job, {
-        jobStatus: eventStatus(receivedStatus(job)),
-        classificationPolicyId: job.classificationPolicyId,
-        priority: job.priority,
-        requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
-        scheduledOn: job.matchingMode.kind === 'scheduleAndSuspend' ? job.matchingMode.scheduleAt : undefined,
-        unavailableForMatching: job.matchingMode.kind !== 'queueAndMatch',
-      }),
-    );
     armSelectorExpiry(engine, jobId);
     // The response shows the job as created (or pending classification, or pending schedule); queueing or
     // scheduling follows in the same commit, as Azure's asynchronous step.
@@ -189,32 +171,27 @@ export function cancelJob(engine: Engine, jobId: string, options: CancelJobOptio
 }
 
 /** Finds the job and checks the assignment is the one in force. */
-function requireAssignment(engine: Engine, jobId: string, assignmentId: string): { record: JobRecord; workerId: string } {
+function requireAssignment(engine: Engine, jobId: string, assignmentId: string): JobRecord {
   const record = requireJob(engine, jobId);
   const assignment = record.context.job.assignments[assignmentId];
   if (!assignment) throw new RouterError('AssignmentNotFound', `job ${jobId} has no assignment ${assignmentId}`, 'assignmentId');
   if (record.context.assignmentId !== assignmentId || assignment.closedAt !== undefined)
     throw new RouterError('AssignmentNotActive', `assignment ${assignmentId} of job ${jobId} is no longer in force`, 'assignmentId');
-  return { record, workerId: assignment.workerId ?? '' };
+  return record;
 }
 
 export function completeJob(engine: Engine, jobId: string, assignmentId: string, options: CompleteJobOptions = {}): Promise<Record<string, never>> {
-  const { record, workerId } = requireAssignment(engine, jobId, assignmentId);
+  const record = requireAssignment(engine, jobId, assignmentId);
   const event = { type: 'job.complete', assignmentId, at: engine.now(), note: options.note } as const;
   requireTransition(engine, record, event, 'complete');
   return engine.command(() => {
-    const after = engine.sendJob(jobId, { ...event, at: engine.now() });
-    emitCompleted(engine, after, assignmentId, workerId);
+    engine.sendJob(jobId, { ...event, at: engine.now() });
     return {};
   });
 }
 
-function emitCompleted(engine: Engine, record: JobRecord, assignmentId: string, workerId: string): void {
-  engine.emit(engine.events.job('RouterJobCompleted', record.context.job, { assignmentId, workerId }));
-}
-
 export function closeJob(engine: Engine, jobId: string, assignmentId: string, options: CloseJobOptions = {}): Promise<Record<string, never>> {
-  const { record, workerId } = requireAssignment(engine, jobId, assignmentId);
+  const record = requireAssignment(engine, jobId, assignmentId);
   const now = engine.now();
   const closeAt = options.closeAt === undefined ? undefined : Date.parse(options.closeAt);
   const deferred = closeAt !== undefined && closeAt > now;
@@ -223,38 +200,25 @@ export function closeJob(engine: Engine, jobId: string, assignmentId: string, op
     : { type: 'job.close', assignmentId, at: now, dispositionCode: options.dispositionCode, note: options.note };
   requireTransition(engine, record, event, 'close');
   return engine.command(() => {
-    const after = engine.sendJob(jobId, { ...event, at: engine.now() });
-    // Closing an assigned job completes it on the way.
-    if (record.status === 'assigned') emitCompleted(engine, after, assignmentId, workerId);
+    // The machine announces `RouterJobCompleted` (closing an assigned job completes it on the way) and, unless the
+    // close is deferred, `RouterJobClosed`; the capacity is released as the close takes effect.
+    engine.sendJob(jobId, { ...event, at: engine.now() });
     if (deferred) engine.deadlines.arm(`close:${jobId}`, closeAt);
-    else finishClose(engine, record, assignmentId);
+    else releaseAssignment(engine, record, engine.now());
     return {};
   });
 }
 
-/** The close takes effect: capacity is released and `RouterJobClosed` emitted. */
-function finishClose(engine: Engine, before: JobRecord, assignmentId: string): void {
-  const at = engine.now();
-  releaseAssignment(engine, before, at);
-  const job = engine.job(before.context.job.id)!.context.job;
-  // As `requireAssignment` reads it: an assignment always names its worker, though the wire model makes it optional.
-  const workerId = job.assignments[assignmentId]?.workerId ?? '';
-  engine.emit(
-    engine.events.job('RouterJobClosed', job, { assignmentId, workerId, dispositionCode: job.dispositionCode }),
-  );
-}
-
-/** A deferred close is due. */
+/** A deferred close is due: the job closes and the worker's capacity is released. */
 export function closeDue(engine: Engine, jobId: string, at: number): void {
   const record = engine.job(jobId);
-  const assignmentId = record?.context.assignmentId;
-  if (!record || assignmentId === undefined || !engine.actors.canSendJob(jobId, { type: 'job.closeDue', at })) return;
+  if (!record || record.context.assignmentId === undefined || !engine.actors.canSendJob(jobId, { type: 'job.closeDue', at })) return;
   engine.sendJob(jobId, { type: 'job.closeDue', at });
-  finishClose(engine, record, assignmentId);
+  releaseAssignment(engine, record, engine.now());
 }
 
 export function unassignJob(engine: Engine, jobId: string, assignmentId: string, options: UnassignJobOptions = {}): Promise<UnassignJobResult> {
-  const { record, workerId } = requireAssignment(engine, jobId, assignmentId);
+  const record = requireAssignment(engine, jobId, assignmentId);
   const suspendMatching = options.suspendMatching ?? false;
   // The machine decides; the status only tells which of its two refusals this is (the assignment is known current).
   if (!engine.actors.canSendJob(jobId, { type: 'job.unassign', assignmentId, suspendMatching, at: engine.now() })) {
@@ -265,12 +229,9 @@ export function unassignJob(engine: Engine, jobId: string, assignmentId: string,
   return engine.command(() => {
     const at = engine.now();
     releaseAssignment(engine, record, at);
+    // The machine announces `RouterJobUnassigned`, then `RouterJobQueued` or `RouterJobWaitingForActivation`.
     const after = engine.sendJob(jobId, { type: 'job.unassign', assignmentId, suspendMatching, at });
-    engine.emit(engine.events.job('RouterJobUnassigned', after.context.job, { assignmentId, workerId }));
-    if (after.status === 'queued') {
-      engine.emit(queuedEvent(engine, after.context.job));
-      engine.dispatch.enqueue(jobId);
-    } else engine.emit(waitingForActivation(engine, after));
+    if (after.status === 'queued') engine.dispatch.enqueue(jobId);
     return { jobId, unassignmentCount: after.context.unassignmentCount };
   });
 }

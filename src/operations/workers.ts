@@ -3,9 +3,8 @@ import type { Engine } from '../engine/engine.ts';
 import { RouterError } from '../errors.ts';
 import { hasRoomFor, loadRatio } from '../matching/capacity.ts';
 import type { AcceptJobOfferResult, DeclineJobOfferOptions } from '../protocol/actions.schemas.ts';
-import type { EventExtra } from '../protocol/events.schemas.ts';
 import { patchWritable, writableOf, type WritableOf } from '../protocol/resources.ts';
-import type { ListWorkersFilters, RouterWorker, RouterWorkerState } from '../protocol/worker.schemas.ts';
+import type { ListWorkersFilters, RouterWorker } from '../protocol/worker.schemas.ts';
 import type { UpsertResult } from './admin.ts';
 import { paginate, type Page, type PageRequest } from './paging.ts';
 import { checkPreconditions, type Preconditions } from './preconditions.ts';
@@ -46,19 +45,6 @@ function requireWorker(engine: Engine, workerId: string): WorkerContext {
   return context;
 }
 
-/** Names of the properties that changed, in Event Grid's preview vocabulary (`RouterWorkerUpdated`). */
-function updatedProperties(before: WorkerConfig, after: WorkerConfig): EventExtra<'RouterWorkerUpdated'>['updatedWorkerProperties'] {
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  const changed: EventExtra<'RouterWorkerUpdated'>['updatedWorkerProperties'] = [];
-  if (before.availableForOffers !== after.availableForOffers) changed.push('AvailableForOffers');
-  if (before.capacity !== after.capacity) changed.push('TotalCapacity');
-  if (!same(before.queues, after.queues)) changed.push('QueueAssignments');
-  if (!same(before.labels, after.labels)) changed.push('Labels');
-  if (!same(before.tags, after.tags)) changed.push('Tags');
-  if (!same(before.channels, after.channels)) changed.push('ChannelConfigurations');
-  return changed;
-}
-
 export function upsertWorker(engine: Engine, workerId: string, body: unknown, conditions?: Preconditions): Promise<UpsertResult<RouterWorker>> {
   const existing = engine.actors.workerContext(workerId);
   checkPreconditions(existing ? engine.catalogue.workerVersions.get(workerId) : undefined, conditions);
@@ -70,12 +56,13 @@ export function upsertWorker(engine: Engine, workerId: string, body: unknown, co
   return engine.command(() => {
     const at = engine.now();
     const before = existing ?? engine.actors.createWorker(workerId, { ...config, availableForOffers: false }).getSnapshot().context;
-    const stateBefore = engine.actors.workerRecord(workerId)?.state ?? 'inactive';
+    const wasActive = engine.actors.workerRecord(workerId)?.state === 'active';
     revokeOffersThatNoLongerFit(engine, before, config, at);
-    const after = engine.actors.sendWorker(workerId, { type: 'worker.configure', config, at });
+    // The machine announces the registration, the deregistration, or the properties that changed.
+    engine.actors.sendWorker(workerId, { type: 'worker.configure', config, at });
     if (!existing) engine.catalogue.workerVersions.set(workerId, engine.catalogue.nextVersion());
-    const stateAfter = engine.actors.workerRecord(workerId)!.state;
-    announce(engine, before.config, after, stateBefore, stateAfter, !existing);
+    // A worker that registers again may be offered the jobs it declined (spec §3.3).
+    if (!wasActive && engine.actors.workerRecord(workerId)!.state === 'active') engine.offers.clearDeclinesOf(workerId);
     return { resource: renderWorker(engine, workerId), created: !existing };
   });
 }
@@ -114,28 +101,6 @@ function revokeOffersThatNoLongerFit(engine: Engine, worker: WorkerContext, conf
     used += offer.capacityCost;
     jobsPerChannel.set(offer.channelId, onChannel + 1);
     kept++;
-  }
-}
-
-function announce(
-  engine: Engine,
-  previous: WorkerConfig,
-  after: WorkerContext,
-  stateBefore: RouterWorkerState,
-  stateAfter: RouterWorkerState,
-  created: boolean,
-): void {
-  const wasActive = stateBefore === 'active';
-  const isActive = stateAfter === 'active';
-  if (!wasActive && isActive) {
-    engine.emit(engine.events.workerRegistration('RouterWorkerRegistered', after, (queueId) => engine.catalogue.queueResource(queueId), {}));
-    engine.offers.clearDeclinesOf(after.id);
-  } else if (wasActive && !isActive) {
-    engine.emit(engine.events.worker('RouterWorkerDeregistered', after.id));
-  } else if (!created) {
-    const changed = updatedProperties(previous, after.config);
-    if (changed.length > 0)
-      engine.emit(engine.events.workerRegistration('RouterWorkerUpdated', after, (queueId) => engine.catalogue.queueResource(queueId), { updatedWorkerProperties: changed }));
   }
 }
 
@@ -194,21 +159,11 @@ export function acceptJobOffer(engine: Engine, workerId: string, offerId: string
     const at = engine.now();
     const assignmentId = engine.newId();
     engine.offers.accept(offerId, at);
-    const worker = engine.actors.sendWorker(workerId, { type: 'worker.assign', offerId, assignmentId, at });
-    const record = engine.sendJob(jobId, { type: 'job.assign', assignmentId, workerId, at });
+    // The worker announces `RouterWorkerOfferAccepted` as the offer becomes its assignment.
+    engine.actors.sendWorker(workerId, { type: 'worker.assign', offerId, assignmentId, at });
+    engine.sendJob(jobId, { type: 'job.assign', assignmentId, workerId, at });
     engine.dispatch.dequeue(jobId, queueId);
-    const job = record.context.job;
     engine.catalogue.recordDispatch(queueId);
-    engine.emit(
-      engine.events.offer('RouterWorkerOfferAccepted', { workerId, queueId, offerId }, job, {
-        assignmentId,
-        jobPriority: job.priority,
-        workerLabels: worker.labels,
-        workerTags: worker.config.tags,
-        jobLabels: job.labels,
-        jobTags: job.tags,
-      }),
-    );
     engine.offers.revokeOfJob(jobId, at);
     return { assignmentId, jobId, workerId };
   });

@@ -73,6 +73,18 @@ const BLANK_JOB: JobData = {
 const update = ({ context }: JobSnapshot, changes: Partial<JobFields>): JobEvent => ({ type: 'job.update', fields: { ...context.job, ...changes }, at: T0 });
 const isNew = (snapshot: JobSnapshot) => snapshot.value === 'created';
 const at = { at: T0 };
+const classified = (changes: Partial<JobData>): JobEvent => ({
+  type: 'job.classified',
+  changes,
+  queueDetails: { id: '$queueId', labels: {} },
+  classificationPolicyId: '$classificationPolicyId',
+  ...at,
+});
+const classificationFail: JobEvent = {
+  type: 'job.classificationFail',
+  errors: [{ code: 'QueueNotFound', message: 'no queue matches the queue selectors', target: 'queueSelectorAttachments' }],
+  ...at,
+};
 
 /** A job's first upsert: its fields, then what the router does with them in the same command. */
 function createJob(label: string, fields: Record<string, unknown>, description: string, then: readonly JobEvent[], causes: readonly JobEvent['type'][]): PathOperation<JobSnapshot, JobEvent> {
@@ -90,14 +102,14 @@ const jobOperations: ReadonlyArray<PathOperation<JobSnapshot, JobEvent>> = [
     'upsertJob(new, classificationPolicyId)',
     { classificationPolicyId: '$classificationPolicyId' },
     'create the job with a classification policy: the router classifies it into $queueId',
-    [{ type: 'job.classify', ...at }, { type: 'job.classified', changes: { queueId: '$queueId' }, ...at }, { type: 'job.enqueue', ...at }],
+    [{ type: 'job.classify', ...at }, classified({ queueId: '$queueId' }), { type: 'job.enqueue', ...at }],
     ['job.classify', 'job.classified', 'job.enqueue'],
   ),
   createJob(
     'upsertJob(new, failing classificationPolicyId)',
     { classificationPolicyId: '$failingClassificationPolicyId' },
     'create the job with a classification policy that finds no queue: classification fails',
-    [{ type: 'job.classify', ...at }, { type: 'job.classificationFail', ...at }],
+    [{ type: 'job.classify', ...at }, classificationFail],
     ['job.classify', 'job.classificationFail'],
   ),
   createJob('upsertJob(new, suspend)', { queueId: '$queueId', matchingMode: { kind: 'suspend' } }, 'create the job suspended: it waits for activation', [{ type: 'job.suspend', ...at }], ['job.suspend']),
@@ -112,7 +124,7 @@ const jobOperations: ReadonlyArray<PathOperation<JobSnapshot, JobEvent>> = [
     'upsertJob(new, scheduleAt beyond 90 days)',
     { queueId: '$queueId', matchingMode: { kind: 'scheduleAndSuspend', scheduleAt: '$now+100d' } },
     'create the job scheduled more than 90 days ahead: scheduling fails',
-    [{ type: 'job.schedule', ...at }, { type: 'job.scheduleFail', ...at }],
+    [{ type: 'job.schedule', ...at }, { type: 'job.scheduleFail', scheduledOn: '$now+100d', failureReason: 'more than 90 days ahead', ...at }],
     ['job.schedule', 'job.scheduleFail'],
   ),
   {
@@ -141,8 +153,8 @@ const jobOperations: ReadonlyArray<PathOperation<JobSnapshot, JobEvent>> = [
     events: ({ value, context }) => {
       const policy = context.job.classificationPolicyId;
       if (policy === undefined || !['queued', 'classificationFailed'].includes(value)) return undefined;
-      if (policy === '$failingClassificationPolicyId') return [{ type: 'job.classify', ...at }, { type: 'job.classificationFail', ...at }];
-      return [{ type: 'job.classify', ...at }, { type: 'job.classified', changes: {}, ...at }, { type: 'job.enqueue', ...at }];
+      if (policy === '$failingClassificationPolicyId') return [{ type: 'job.classify', ...at }, classificationFail];
+      return [{ type: 'job.classify', ...at }, classified({}), { type: 'job.enqueue', ...at }];
     },
   },
   {
@@ -202,10 +214,16 @@ const jobOperations: ReadonlyArray<PathOperation<JobSnapshot, JobEvent>> = [
     }),
   ),
   {
-    // The router's own change of a job's fields (a worker selector expiring, an exception rule's action): it never
-    // changes the status, and needs selectors or exception rules the setup does not have, so no path takes it.
+    // The router's own changes of a job's fields never change the status, and need selectors or exception rules the
+    // setup does not have, so no path takes them.
+    label: 'worker selectors expire',
+    step: wait("advance time past a requested worker selector's expiresAfterSeconds: the router marks the selector expired"),
+    causes: ['job.selectorsExpired'],
+    events: () => undefined,
+  },
+  {
     label: 'router amends the job',
-    step: wait("advance time past a requested worker selector's expiresAfterSeconds, or an exception rule's trigger: the router amends the job's selectors, queue or priority"),
+    step: wait("advance time past an exception rule's trigger: the router amends the job's selectors, queue or priority"),
     causes: ['job.amend'],
     events: () => undefined,
   },

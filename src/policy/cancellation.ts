@@ -12,14 +12,8 @@ export function cancelNow(engine: Engine, jobId: string, options: CancelJobOptio
   const record = engine.job(jobId)!;
   withdraw(engine, record, at);
   releaseAssignment(engine, record, at);
-  const after = engine.sendJob(jobId, { type: 'job.cancel', at, note: options.note, dispositionCode: options.dispositionCode });
+  engine.sendJob(jobId, { type: 'job.cancel', at, note: options.note, dispositionCode: options.dispositionCode });
   for (const prefix of ['schedule', 'close']) engine.deadlines.cancel(`${prefix}:${jobId}`);
-  engine.emit(
-    engine.events.job('RouterJobCancelled', after.context.job, {
-      note: options.note,
-      dispositionCode: after.context.job.dispositionCode,
-    }),
-  );
 }
 
 /** Frees the worker capacity an assignment holds. */

@@ -9,7 +9,6 @@
  */
 import type { JobData } from '../../machines/job.machine.ts';
 import type { Engine, JobRecord } from '../engine/engine.ts';
-import { eventSelector } from '../engine/event-data.ts';
 import { RouterError } from '../errors.ts';
 import type { ClassificationPolicy } from '../protocol/classification-policy.schemas.ts';
 import type { RouterQueueSelector, RouterWorkerSelector } from '../protocol/common.schemas.ts';
@@ -122,39 +121,20 @@ function finish(engine: Engine, jobId: string, policy: ClassificationPolicy, res
     ]);
   const { priority } = result.value;
   const attachedWorkerSelectors = result.value.workerSelectors.map((selector) => stampSelector(selector, at));
-  const after = engine.sendJob(jobId, {
+  engine.sendJob(jobId, {
     type: 'job.classified',
     changes: { queueId, attachedWorkerSelectors, ...(priority === undefined ? {} : { priority }) },
+    queueDetails: { id: queueId, name: queue.name, labels: queue.labels },
+    classificationPolicyId: policy.id,
     at,
   });
   updatePolicyState(engine, jobId, { queueFromClassification: !pinned });
-  const job = after.context.job;
-  engine.emit(
-    engine.events.job(
-      'RouterJobClassified',
-      job,
-      {
-        queueDetails: { id: queueId, name: queue.name, labels: queue.labels },
-        classificationPolicyId: policy.id,
-        priority: job.priority,
-        attachedWorkerSelectors: attachedWorkerSelectors.map(eventSelector),
-      },
-    ),
-  );
   armSelectorExpiry(engine, jobId);
   route(engine, jobId);
 }
 
 function fail(engine: Engine, jobId: string, errors: readonly PolicyError[]): void {
-  const after = engine.sendJob(jobId, { type: 'job.classificationFail', at: engine.now() });
-  const job = after.context.job;
-  engine.emit(
-    engine.events.job(
-      'RouterJobClassificationFailed',
-      job,
-      { classificationPolicyId: job.classificationPolicyId, errors: errors.map(({ code, message, target }) => ({ code, message, target })) },
-    ),
-  );
+  engine.sendJob(jobId, { type: 'job.classificationFail', errors: errors.map(({ code, message, target }) => ({ code, message, target })), at: engine.now() });
 }
 
 /** Whether a job in this record's status may be (re-)classified now. */

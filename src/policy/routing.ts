@@ -2,31 +2,15 @@
  * Where a job goes next once it is created, classified or activated: into its queue, or into waiting, as its matching
  * mode says — and how it leaves matching again.
  */
-import type { JobData } from '../../machines/job.machine.ts';
 import type { Engine, JobRecord } from '../engine/engine.ts';
-import { eventSelector, type PendingEvent } from '../engine/event-data.ts';
 import { schedule, suspend } from './scheduling.ts';
 
-/** `RouterJobQueued` for a job that just entered its queue. */
-export function queuedEvent(engine: Engine, job: JobData): PendingEvent {
-  return engine.events.job(
-    'RouterJobQueued',
-    job,
-    {
-      priority: job.priority,
-      requestedWorkerSelectors: job.requestedWorkerSelectors.map(eventSelector),
-      attachedWorkerSelectors: job.attachedWorkerSelectors.map(eventSelector),
-    },
-  );
-}
-
 /**
- * Moves a job into `queued` and into its queue's dispatch order. `RouterJobQueued` is emitted first, so that whatever
- * entering the queue sets off (an exception rule's trigger and actions) follows it in the event feed.
+ * Moves a job into `queued` (whose entry announces `RouterJobQueued`) and then into its queue's dispatch order, so
+ * that whatever entering the queue sets off (an exception rule's trigger and actions) follows it in the event feed.
  */
 export function enqueue(engine: Engine, jobId: string): void {
-  const record = engine.sendJob(jobId, { type: 'job.enqueue', at: engine.now() });
-  engine.emit(queuedEvent(engine, record.context.job));
+  engine.sendJob(jobId, { type: 'job.enqueue', at: engine.now() });
   engine.dispatch.enqueue(jobId);
 }
 

@@ -3,11 +3,7 @@
  * on the deadline heap until `scheduleAt` and then for activation. Activation itself is an upsert that switches the
  * matching mode to `queueAndMatch` (`src/operations/jobs.ts`).
  */
-import type { JobData } from '../../machines/job.machine.ts';
 import type { Engine, JobRecord } from '../engine/engine.ts';
-import { eventSelector, type PendingEvent } from '../engine/event-data.ts';
-import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
-import type { EventExtra, EventWorkerSelector } from '../protocol/events.schemas.ts';
 
 /**
  * How far ahead a job may be scheduled: Azure's maximum job lifetime of 90 days (spec §4). A job scheduled further
@@ -15,30 +11,9 @@ import type { EventExtra, EventWorkerSelector } from '../protocol/events.schemas
  */
 const MAX_SCHEDULE_AHEAD_MS = 90 * 24 * 60 * 60 * 1000;
 
-function expired(selectors: readonly RouterWorkerSelector[]): EventWorkerSelector[] {
-  return selectors.filter((selector) => selector.status === 'expired').map(eventSelector);
-}
-
-/** The data `RouterJobWaitingForActivation` and `RouterJobSchedulingFailed` share. */
-function waitingData<S extends string | undefined>(job: JobData, scheduledOn: S): EventExtra<'RouterJobWaitingForActivation'> & { scheduledOn: S } {
-  return {
-    priority: job.priority,
-    expiredAttachedWorkerSelectors: expired(job.attachedWorkerSelectors),
-    expiredRequestedWorkerSelectors: expired(job.requestedWorkerSelectors),
-    scheduledOn,
-    unavailableForMatching: true,
-  };
-}
-
-/** `RouterJobWaitingForActivation` for a job that now waits: suspended, due after scheduling, or unassigned with suspendMatching. */
-export function waitingForActivation(engine: Engine, record: JobRecord): PendingEvent {
-  const job = record.context.job;
-  return engine.events.job('RouterJobWaitingForActivation', job, waitingData(job, job.scheduledAt));
-}
-
 /** Takes a job out of matching until it is activated. */
 export function suspend(engine: Engine, jobId: string): void {
-  engine.emit(waitingForActivation(engine, engine.sendJob(jobId, { type: 'job.suspend', at: engine.now() })));
+  engine.sendJob(jobId, { type: 'job.suspend', at: engine.now() });
 }
 
 /**
@@ -62,13 +37,8 @@ export function schedule(engine: Engine, jobId: string): void {
   if (record?.status !== 'pendingSchedule') enterPendingSchedule(engine, jobId);
   const scheduleAt = Date.parse(mode.scheduleAt);
   if (scheduleAt - at > MAX_SCHEDULE_AHEAD_MS) {
-    const failed = engine.sendJob(jobId, { type: 'job.scheduleFail', at });
-    engine.emit(
-      engine.events.job('RouterJobSchedulingFailed', failed.context.job, {
-        ...waitingData(failed.context.job, mode.scheduleAt),
-        failureReason: `scheduleAt ${mode.scheduleAt} is more than 90 days ahead, beyond the maximum lifetime of a job`,
-      }),
-    );
+    const failureReason = `scheduleAt ${mode.scheduleAt} is more than 90 days ahead, beyond the maximum lifetime of a job`;
+    engine.sendJob(jobId, { type: 'job.scheduleFail', scheduledOn: mode.scheduleAt, failureReason, at });
     return;
   }
   engine.sendJob(jobId, { type: 'job.scheduleArmed', at });
@@ -78,5 +48,5 @@ export function schedule(engine: Engine, jobId: string): void {
 /** `scheduleAt` came: the job waits for activation, with `scheduledAt` set (spec §3.1). */
 export function scheduleDue(engine: Engine, jobId: string, at: number): void {
   if (engine.job(jobId)?.status !== 'scheduled') return;
-  engine.emit(waitingForActivation(engine, engine.sendJob(jobId, { type: 'job.scheduleDue', at })));
+  engine.sendJob(jobId, { type: 'job.scheduleDue', at });
 }

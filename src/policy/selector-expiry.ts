@@ -6,7 +6,6 @@
  */
 import { jobStatusHasTag, type JobData } from '../../machines/job.machine.ts';
 import type { Engine, JobRecord } from '../engine/engine.ts';
-import { eventSelector } from '../engine/event-data.ts';
 import type { RouterWorkerSelector } from '../protocol/common.schemas.ts';
 import { toIso } from '../time.ts';
 
@@ -84,13 +83,7 @@ export function expireSelectors(engine: Engine, jobId: string, at: number): void
   const attached = expireDue(job.attachedWorkerSelectors, at);
   if (requested.expired.length > 0 || attached.expired.length > 0) {
     const changes = { requestedWorkerSelectors: requested.selectors, attachedWorkerSelectors: attached.selectors };
-    const after = engine.sendJob(jobId, { type: 'job.amend', changes, at });
-    engine.emit(
-      engine.events.job('RouterJobWorkerSelectorsExpired', after.context.job, {
-        expiredRequestedWorkerSelectors: requested.expired.map(eventSelector),
-        expiredAttachedWorkerSelectors: attached.expired.map(eventSelector),
-      }),
-    );
+    engine.sendJob(jobId, { type: 'job.selectorsExpired', changes, expired: { requested: requested.expired, attached: attached.expired }, at });
     engine.dispatch.reindex(jobId);
     engine.matching.job(jobId);
   }

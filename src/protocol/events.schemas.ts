@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DateTimeSchema, LabelsSchema, RouterValueSchema } from './common.schemas.ts';
+import { DateTimeSchema, LabelsSchema, RouterValueSchema, type RouterWorkerSelector } from './common.schemas.ts';
+import type { RouterJobStatus } from './job.schemas.ts';
 
 /**
  * Router events (spec §3.8): Azure's names and data fields, plus Switchboard's global sequence number. Every event's
@@ -18,6 +19,32 @@ export const EventWorkerSelectorSchema = z.strictObject({
   expirationTime: DateTimeSchema.optional(),
 });
 export type EventWorkerSelector = z.infer<typeof EventWorkerSelectorSchema>;
+
+const eventOperators: Record<RouterWorkerSelector['labelOperator'], EventWorkerSelector['labelOperator']> = {
+  equal: 'Equal',
+  notEqual: 'NotEqual',
+  lessThan: 'Less',
+  lessThanOrEqual: 'LessThanOrEqual',
+  greaterThan: 'Greater',
+  greaterThanOrEqual: 'GreaterThanOrEqual',
+};
+
+/** A worker selector in Event Grid's shape. */
+export function eventSelector(selector: RouterWorkerSelector): EventWorkerSelector {
+  return {
+    key: selector.key,
+    labelOperator: eventOperators[selector.labelOperator],
+    labelValue: selector.value,
+    ttlSeconds: selector.expiresAfterSeconds,
+    state: selector.status ?? 'active',
+    expirationTime: selector.expiresAt,
+  };
+}
+
+/** `queued` → `Queued`: Event Grid spells job statuses in PascalCase. */
+export function eventStatus<S extends RouterJobStatus>(status: S): Capitalize<S> {
+  return (status.charAt(0).toUpperCase() + status.slice(1)) as Capitalize<S>;
+}
 
 const selectors = (meaning: string) => z.array(EventWorkerSelectorSchema).describe(meaning);
 const jobPriority = z.number().describe("The job's priority.");
@@ -337,6 +364,19 @@ export type EventGroupData<G extends EventFieldGroup> = z.output<z.ZodObject<(ty
 
 /** What an event of type `T` carries beside its group's fields. */
 export type EventExtra<T extends RouterEventType> = z.output<z.ZodObject<RouterEvents[T]['extra']>>;
+
+/** The fields of `RouterWorkerOfferIssued` and `RouterWorkerOfferAccepted` that describe the job and the worker. */
+export type OfferJobFields = z.output<z.ZodObject<typeof offerJobFields>>;
+
+/**
+ * What a machine emits when one of its transitions makes an event's fact true: the event type, `Subject` (what the
+ * engine builds the type's common fields from: a job's data, an offer, a worker's id and configuration) and the
+ * fields of the type's own the machine knows. The engine adds the rest (`EventFactory.fromFact`).
+ */
+export type EventFact<T extends RouterEventType, Subject, Known extends object = EventExtra<T>> = { readonly type: T } & Subject & OwnFields<Known>;
+
+/** The data of a type without fields of its own is `Record<string, never>`, which no fact with a `type` would fit. */
+type OwnFields<Known> = string extends keyof Known ? unknown : Known;
 
 /**
  * One event. `type` is Azure's short name (Event Grid's `eventType` is `Microsoft.Communication.` + `type`);

@@ -3,7 +3,7 @@
  * a real actor, finished jobs staying finished, and the unassignment limit.
  */
 import { expect, it } from 'vitest';
-import { type JobData, jobMachine, MAX_UNASSIGNMENTS } from '../../machines/job.machine.ts';
+import { type JobData, type JobEvent, jobMachine, MAX_UNASSIGNMENTS } from '../../machines/job.machine.ts';
 import { describeMachineModel, type MachineModel, ModelRun, type ModelStep } from './model-harness.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -33,13 +33,17 @@ const model: MachineModel<typeof jobMachine> = {
       ['update', { type: 'job.update', fields: { ...context.job, priority: 5 }, at }],
       ['amend', { type: 'job.amend', changes: { priority: 5 }, at }],
       ['classify', { type: 'job.classify', at }],
-      ['classified', { type: 'job.classified', changes: { queueId: 'q-2' }, at }],
-      ['classificationFail', { type: 'job.classificationFail', at }],
+      [
+        'classified',
+        { type: 'job.classified', changes: { queueId: 'q-2' }, queueDetails: { id: 'q-2', labels: {} }, classificationPolicyId: 'cp-1', at },
+      ],
+      ['classificationFail', { type: 'job.classificationFail', errors: [{ code: 'QueueNotFound', message: 'no queue', target: 'queueSelectorAttachments' }], at }],
+      ['selectorsExpired', { type: 'job.selectorsExpired', changes: { requestedWorkerSelectors: [], attachedWorkerSelectors: [] }, expired: { requested: [], attached: [] }, at }],
       ['enqueue', { type: 'job.enqueue', at }],
       ['suspend', { type: 'job.suspend', at }],
       ['schedule', { type: 'job.schedule', at }],
       ['scheduleArmed', { type: 'job.scheduleArmed', at }],
-      ['scheduleFail', { type: 'job.scheduleFail', at }],
+      ['scheduleFail', { type: 'job.scheduleFail', scheduledOn: '2026-06-01T00:00:00.000Z', failureReason: 'too far ahead', at }],
       ['scheduleDue', { type: 'job.scheduleDue', at }],
       // A fresh id per assignment, as the engine mints them; bounded by the unassignment limit.
       ['assign', { type: 'job.assign', assignmentId: `a-${context.unassignmentCount + 1}`, workerId: 'w-1', at }],
@@ -62,7 +66,46 @@ const model: MachineModel<typeof jobMachine> = {
 /** `closed` and `cancelled` are terminal statuses, though not final states (a finished job's tags can change). */
 const TERMINAL = new Set(['closed', 'cancelled']);
 
-function invariants({ label, event, before, after }: ModelStep<typeof jobMachine>): void {
+/** The one event a move on each of these job events announces, when the move is taken. */
+const ANNOUNCED_ON_MOVE: Partial<Record<JobEvent['type'], string>> = {
+  'job.classificationFail': 'RouterJobClassificationFailed',
+  'job.scheduleFail': 'RouterJobSchedulingFailed',
+  'job.complete': 'RouterJobCompleted',
+  'job.deferClose': 'RouterJobCompleted',
+  'job.closeDue': 'RouterJobClosed',
+  'job.cancel': 'RouterJobCancelled',
+};
+
+/** What a step of the job must announce (spec §3.8), in order: each event by the move that makes it true. */
+function announcements({ event, before, after }: ModelStep<typeof jobMachine>): string[] {
+  const from = String(before.value);
+  const to = String(after.value);
+  const moved = from !== to || (event.type === 'job.enqueue' && to === 'queued');
+  const entered = moved && to === 'queued' ? ['RouterJobQueued'] : moved && to === 'waitingForActivation' ? ['RouterJobWaitingForActivation'] : [];
+  const onMove = ANNOUNCED_ON_MOVE[event.type];
+  if (onMove !== undefined) return moved ? [onMove] : [];
+  switch (event.type) {
+    case 'job.selectorsExpired':
+      return ['RouterJobWorkerSelectorsExpired'];
+    case 'job.classified':
+      return from === 'pendingClassification' ? ['RouterJobClassified'] : [];
+    case 'job.close':
+      // Closing an assigned job completes it on the way.
+      return !moved ? [] : from === 'assigned' ? ['RouterJobCompleted', 'RouterJobClosed'] : ['RouterJobClosed'];
+    case 'job.unassign':
+      return moved ? ['RouterJobUnassigned', ...entered] : [];
+    default:
+      return entered;
+  }
+}
+
+function invariants(step: ModelStep<typeof jobMachine>): void {
+  const { label, event, before, after, emitted } = step;
+  expect(emitted.map((fact) => fact.type), `what ${label} announces from ${String(before.value)}`).toEqual(announcements(step));
+  for (const fact of emitted) {
+    // Built from the job as the move leaves it; an unassignment names the assignment it removed, so it is built before.
+    expect(fact.job, `the job ${fact.type} is built from`).toBe(fact.type === 'RouterJobUnassigned' ? before.context.job : after.context.job);
+  }
   if (TERMINAL.has(String(before.value))) {
     expect(after.value, `a ${String(before.value)} job must ignore ${label}`).toBe(before.value);
   }
@@ -82,6 +125,30 @@ describeMachineModel(model, {
   },
   randomWalks: true,
   contextTests: () => {
+    it('announces RouterJobReceived as it starts, and the assignment a completion or unassignment ends', () => {
+      const run = new ModelRun(model);
+      expect(run.initiallyEmitted).toEqual([
+        {
+          type: 'RouterJobReceived',
+          job,
+          jobStatus: 'Queued',
+          classificationPolicyId: undefined,
+          priority: 1,
+          requestedWorkerSelectors: [],
+          scheduledOn: undefined,
+          unavailableForMatching: false,
+        },
+      ]);
+      run.act('enqueue');
+      run.act('assign');
+      expect(run.act('unassign').emitted).toMatchObject([{ type: 'RouterJobUnassigned', assignmentId: 'a-1', workerId: 'w-1' }, { type: 'RouterJobQueued' }]);
+      run.act('assign');
+      expect(run.act('close').emitted).toMatchObject([
+        { type: 'RouterJobCompleted', assignmentId: 'a-2', workerId: 'w-1' },
+        { type: 'RouterJobClosed', assignmentId: 'a-2', workerId: 'w-1', dispositionCode: 'Resolved' },
+      ]);
+    });
+
     it(`refuses an unassignment after ${MAX_UNASSIGNMENTS}`, () => {
       const run = new ModelRun(model);
       run.act('enqueue');

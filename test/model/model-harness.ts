@@ -13,6 +13,7 @@ import {
   type AnyStateMachine,
   type AnyStateNode,
   createActor,
+  type EmittedFrom,
   type EventFromLogic,
   type InspectionEvent,
   type InputFrom,
@@ -55,12 +56,13 @@ export interface ModelPath<TMachine extends AnyStateMachine> {
   readonly target: StateValue;
 }
 
-/** One event sent to the real actor, with the snapshots around it. */
+/** One event sent to the real actor, with the snapshots around it and what its transition emitted, in order. */
 export interface ModelStep<TMachine extends AnyStateMachine> {
   readonly label: string;
   readonly event: EventFromLogic<TMachine>;
   readonly before: SnapshotFrom<TMachine>;
   readonly after: SnapshotFrom<TMachine>;
+  readonly emitted: ReadonlyArray<EmittedFrom<TMachine>>;
 }
 
 const valueKey = (value: StateValue): string => JSON.stringify(value);
@@ -142,8 +144,11 @@ export class ModelRun<TMachine extends AnyStateMachine> {
   readonly steps: Array<ModelStep<TMachine>> = [];
   readonly visitedStates = new Set<string>();
   readonly takenTransitions = new Set<string>();
+  /** What the actor emitted as it started (its initial state's entry actions). */
+  readonly initiallyEmitted: Array<EmittedFrom<TMachine>> = [];
   readonly #model: MachineModel<TMachine>;
   readonly #actor: Actor<TMachine>;
+  #emitted: Array<EmittedFrom<TMachine>> = this.initiallyEmitted;
 
   constructor(model: MachineModel<TMachine>) {
     this.#model = model;
@@ -153,7 +158,9 @@ export class ModelRun<TMachine extends AnyStateMachine> {
         this.takenTransitions.add(transitionKey(describeTransition(definition)));
       }
     };
-    this.#actor = createActor(model.machine, { input: model.input, inspect }).start();
+    this.#actor = createActor(model.machine, { input: model.input, inspect });
+    this.#actor.on('*', (emitted) => this.#emitted.push(emitted));
+    this.#actor.start();
     this.#visit(this.snapshot);
   }
 
@@ -168,8 +175,9 @@ export class ModelRun<TMachine extends AnyStateMachine> {
 
   send(label: string, event: EventFromLogic<TMachine>): ModelStep<TMachine> {
     const before = this.snapshot;
+    const emitted: Array<EmittedFrom<TMachine>> = (this.#emitted = []);
     this.#actor.send(event);
-    const step = { label, event, before, after: this.snapshot };
+    const step = { label, event, before, after: this.snapshot, emitted };
     this.steps.push(step);
     this.#visit(step.after);
     return step;

@@ -34,8 +34,19 @@ const model: MachineModel<typeof offerMachine> = {
   ],
 };
 
-/** An offer records its end when, and only when, it ends. */
-function invariants({ label, event, before, after }: ModelStep<typeof offerMachine>): void {
+const ENDINGS: Readonly<Record<string, string>> = {
+  declined: 'RouterWorkerOfferDeclined',
+  expired: 'RouterWorkerOfferExpired',
+  revoked: 'RouterWorkerOfferRevoked',
+};
+
+/**
+ * An offer records its end when, and only when, it ends, and announces how it ended (spec §3.8); an accept is the
+ * worker's to announce, as the offer becomes its assignment.
+ */
+function invariants({ label, event, before, after, emitted }: ModelStep<typeof offerMachine>): void {
+  const ending = before.status === 'active' && after.status === 'done' ? ENDINGS[String(after.value)] : undefined;
+  expect(emitted, `what ${label} announces`).toEqual(ending === undefined ? [] : [{ type: ending, offer: after.context }]);
   if (after.status === 'done') {
     expect(before.status, `${label} ends an offer that had already ended`).toBe('active');
     expect(after.context.endedAt).toBe(event.at);
@@ -63,6 +74,12 @@ describeMachineModel(model, {
     }
   },
   contextTests: () => {
+    it('announces RouterWorkerOfferIssued as it starts, with its times on the wire', () => {
+      expect(new ModelRun(model).initiallyEmitted).toEqual([
+        { type: 'RouterWorkerOfferIssued', offer: { ...input, endedAt: undefined, retryOfferAt: undefined }, offeredOn: '2026-01-01T00:00:00.000Z', expiresOn: '2026-01-01T00:00:30.000Z' },
+      ]);
+    });
+
     it('never expires without an expiry time', () => {
       const run = new ModelRun({ ...model, input: { ...input, expiresAt: undefined } });
       expect(run.act('expire').after.value).toBe('issued');

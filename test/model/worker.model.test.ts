@@ -45,6 +45,7 @@ const model: MachineModel<typeof workerMachine> = {
     return [
       ['configure(available)', { type: 'worker.configure', config: { ...config, availableForOffers: true }, at }],
       ['configure(unavailable)', { type: 'worker.configure', config, at }],
+      ['configure(retagged)', { type: 'worker.configure', config: { ...context.config, tags: { team: context.config.tags['team'] === 'red' ? 'blue' : 'red' } }, at }],
       ['reserve', { type: 'worker.reserve', offer }],
       ['reserve(unknown channel)', { type: 'worker.reserve', offer: { ...offer, channelId: 'email' } }],
       ['offerEnded', { type: 'worker.offerEnded', offerId, at }],
@@ -54,7 +55,24 @@ const model: MachineModel<typeof workerMachine> = {
   },
 };
 
-function invariants({ label, event, before, after }: ModelStep<typeof workerMachine>): void {
+/** What a step of the worker must announce (spec §3.8), in order. */
+function announcements({ event, before, after }: ModelStep<typeof workerMachine>): string[] {
+  if (event.type === 'worker.assign') return before.value === 'active' && before.context.offers[event.offerId] ? ['RouterWorkerOfferAccepted'] : [];
+  if (event.type !== 'worker.configure') return [];
+  const wasActive = before.value === 'active';
+  const isActive = after.value === 'active';
+  if (!wasActive && isActive) return ['RouterWorkerRegistered'];
+  if (wasActive && !isActive) return ['RouterWorkerDeregistered'];
+  return JSON.stringify(before.context.config) === JSON.stringify(event.config) ? [] : ['RouterWorkerUpdated'];
+}
+
+function invariants(step: ModelStep<typeof workerMachine>): void {
+  const { label, event, before, after, emitted } = step;
+  expect(emitted.map((fact) => fact.type), `what ${label} announces from ${String(before.value)}`).toEqual(announcements(step));
+  for (const fact of emitted) {
+    if (fact.type === 'RouterWorkerOfferAccepted') expect(fact).toMatchObject({ workerId: 'w-1', workerLabels: before.context.labels });
+    else if (fact.type !== 'RouterWorkerDeregistered') expect(fact.config, `${fact.type} carries the configuration taken on`).toBe(after.context.config);
+  }
   const releasesLast =
     event.type === 'worker.release' &&
     Object.keys(before.context.assignments).length === 1 &&

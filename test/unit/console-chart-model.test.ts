@@ -27,9 +27,10 @@ describe('chart model from a machine definition', () => {
       ['assigned', 'cancelled', 'classificationFailed', 'closed', 'completed', 'created', 'pendingClassification', 'pendingSchedule', 'queued', 'scheduleFailed', 'scheduled', 'waitingForActivation'],
     );
     const drawn = model.edges.flatMap((edge) => edge.transitions);
-    // 38 transitions declared on states, 2 on the machine itself (job.update, job.amend, targetless everywhere).
+    // 38 transitions declared on states, 3 on the machine itself (job.update, job.amend, job.selectorsExpired,
+    // targetless everywhere).
     expect(drawn).toHaveLength(38);
-    expect(model.everywhere.map((transition) => transition.event)).toEqual(['job.update', 'job.amend']);
+    expect(model.everywhere.map((transition) => transition.event)).toEqual(['job.update', 'job.amend', 'job.selectorsExpired']);
     // One arrow per source and target; the initial pseudo-state points at `created`.
     expect(new Set(model.edges.map((edge) => edge.id)).size).toBe(model.edges.length);
     expect(model.edges.find((edge) => edge.source === model.initialNode)?.target).toBe('job.created');
@@ -40,7 +41,7 @@ describe('chart model from a machine definition', () => {
     const toWaiting = model.edges.find((edge) => edge.id === 'job.assigned->job.waitingForActivation')!;
     expect(toWaiting.transitions.map((transition) => transitionText(transition, 'job'))).toEqual(['unassign [mayUnassign && suspendsMatching]']);
     const toQueued = model.edges.find((edge) => edge.id === 'job.assigned->job.queued')!;
-    expect(toQueued.transitions).toEqual([{ event: 'job.unassign', guard: 'mayUnassign', actions: ['recordUnassign', 'recordEnqueued'] }]);
+    expect(toQueued.transitions).toEqual([{ event: 'job.unassign', guard: 'mayUnassign', actions: ['announceUnassigned', 'recordUnassign', 'recordEnqueued'] }]);
     expect(guardText({ type: 'xstate.not', guards: ['isA'] })).toBe('!isA');
     expect(guardText({ type: 'xstate.or', guards: ['isA', { type: 'xstate.and', guards: ['isB', 'isC'] }] })).toBe('(isA || (isB && isC))');
   });

@@ -71,15 +71,15 @@ export type WorkerFact =
 type UpdatedProperties = EventExtra<'RouterWorkerUpdated'>['updatedWorkerProperties'];
 
 /** Names of the properties that changed, in Event Grid's preview vocabulary (`RouterWorkerUpdated`). */
-function updatedProperties(before: WorkerConfig, after: WorkerConfig): UpdatedProperties {
+function updatedProperties(was: WorkerConfig, now: WorkerConfig): UpdatedProperties {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const changed: UpdatedProperties = [];
-  if (before.availableForOffers !== after.availableForOffers) changed.push('AvailableForOffers');
-  if (before.capacity !== after.capacity) changed.push('TotalCapacity');
-  if (!same(before.queues, after.queues)) changed.push('QueueAssignments');
-  if (!same(before.labels, after.labels)) changed.push('Labels');
-  if (!same(before.tags, after.tags)) changed.push('Tags');
-  if (!same(before.channels, after.channels)) changed.push('ChannelConfigurations');
+  if (was.availableForOffers !== now.availableForOffers) changed.push('AvailableForOffers');
+  if (was.capacity !== now.capacity) changed.push('TotalCapacity');
+  if (!same(was.queues, now.queues)) changed.push('QueueAssignments');
+  if (!same(was.labels, now.labels)) changed.push('Labels');
+  if (!same(was.tags, now.tags)) changed.push('Tags');
+  if (!same(was.channels, now.channels)) changed.push('ChannelConfigurations');
   return changed;
 }
 
